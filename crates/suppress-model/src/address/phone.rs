@@ -1,0 +1,149 @@
+//! Phone numbers (sms, phone, fax): strip punctuation, international prefix, default country.
+
+use crate::ascii::is_space;
+
+/// A calling code of one to three ASCII digits, such as `33` or `1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountryCode {
+    digits: [u8; 3],
+    len: u8,
+}
+
+impl CountryCode {
+    /// Parses `--default-country`: exactly 1 to 3 ASCII digits, nothing else (not `+33`).
+    pub fn parse(text: &str) -> Result<CountryCode, String> {
+        let bytes = text.as_bytes();
+        if bytes.is_empty() || bytes.len() > 3 || !bytes.iter().all(u8::is_ascii_digit) {
+            return Err(format!(
+                "`{text}` is not a calling code: give 1 to 3 digits without `+`, such as `33`"
+            ));
+        }
+        let mut digits = [0u8; 3];
+        digits[..bytes.len()].copy_from_slice(bytes);
+        Ok(CountryCode { digits, len: bytes.len() as u8 })
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.digits[..usize::from(self.len)]).expect("ASCII digits")
+    }
+}
+
+impl std::fmt::Display for CountryCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn is_removed(c: char) -> bool {
+    c.is_ascii() && (is_space(c as u8) || matches!(c, '-' | '.' | '(' | ')' | '/'))
+}
+
+pub(super) fn canonicalize(trimmed: &str, country: Option<CountryCode>, out: &mut String) -> bool {
+    let mut kept = trimmed.chars().filter(|&c| !is_removed(c));
+    // Look at the first two kept characters to decide on the prefix.
+    let first = kept.next();
+    let second = kept.next();
+    match (first, second) {
+        (Some('0'), Some('0')) => out.push('+'),
+        (Some('+'), _) => {
+            out.push('+');
+            out.extend(second);
+        }
+        _ => {
+            match country {
+                Some(cc) => {
+                    out.push('+');
+                    out.push_str(cc.as_str());
+                    // Drop one national trunk `0`.
+                    if first != Some('0') {
+                        out.extend(first);
+                    }
+                }
+                None => out.extend(first),
+            }
+            out.extend(second);
+        }
+    }
+    out.extend(kept);
+    is_valid(out)
+}
+
+/// `^\+[1-9][0-9]{7,14}$`
+fn is_valid(canonical: &str) -> bool {
+    let bytes = canonical.as_bytes();
+    bytes.len() >= 9
+        && bytes.len() <= 16
+        && bytes[0] == b'+'
+        && (b'1'..=b'9').contains(&bytes[1])
+        && bytes[2..].iter().all(u8::is_ascii_digit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AddressKind, AddressState, Canonicalizer};
+
+    fn with(cc: Option<&str>, raw: &str) -> (AddressState, String) {
+        let country = cc.map(|c| CountryCode::parse(c).unwrap());
+        Canonicalizer::new(country).canonicalize(AddressKind::Phone, Some(raw))
+    }
+
+    #[test]
+    fn strips_spaces_and_punctuation() {
+        // The `(0)` convention is not special: its zero stays, and 12 digits still match.
+        assert_eq!(with(None, " +33 (0)6-12.34/56 78 "), (AddressState::Valid, "+330612345678".into()));
+        assert_eq!(with(None, "+33 6 12 34 56 78"), (AddressState::Valid, "+33612345678".into()));
+        assert_eq!(with(None, "+1\x0B(415)\x0C555-0100"), (AddressState::Valid, "+14155550100".into()));
+    }
+
+    #[test]
+    fn leading_double_zero_becomes_plus() {
+        assert_eq!(with(None, "0033 6 12 34 56 78"), (AddressState::Valid, "+33612345678".into()));
+        assert_eq!(with(Some("44"), "0033612345678").1, "+33612345678");
+        assert_eq!(with(None, "0-0 33612345678").1, "+33612345678");
+        assert_eq!(with(None, "000033612345678"), (AddressState::Invalid, "+0033612345678".into()));
+    }
+
+    #[test]
+    fn without_default_country_national_numbers_stay_invalid() {
+        assert_eq!(with(None, "06 12 34 56 78"), (AddressState::Invalid, "0612345678".into()));
+        assert_eq!(with(None, "612345678"), (AddressState::Invalid, "612345678".into()));
+    }
+
+    #[test]
+    fn default_country_drops_one_trunk_zero() {
+        assert_eq!(with(Some("33"), "06 12 34 56 78"), (AddressState::Valid, "+33612345678".into()));
+        assert_eq!(with(Some("33"), "612345678"), (AddressState::Valid, "+33612345678".into()));
+        assert_eq!(with(Some("1"), "4155550100"), (AddressState::Valid, "+14155550100".into()));
+        assert_eq!(with(Some("33"), "+44 20 7946 0958").1, "+442079460958");
+        // A leading `00` is the international prefix, before any default country applies.
+        assert_eq!(with(Some("39"), "0 0612345678").1, "+612345678");
+        // Only one trunk zero is dropped.
+        assert_eq!(with(Some("39"), "0-612345678").1, "+39612345678");
+        assert_eq!(with(Some("39"), "0612345678").1, "+39612345678");
+    }
+
+    #[test]
+    fn validity_pattern() {
+        assert_eq!(with(None, "+12345678").0, AddressState::Valid); // 8 digits
+        assert_eq!(with(None, "+1234567").0, AddressState::Invalid); // 7 digits
+        assert_eq!(with(None, "+123456789012345").0, AddressState::Valid); // 15 digits
+        assert_eq!(with(None, "+1234567890123456").0, AddressState::Invalid); // 16 digits
+        assert_eq!(with(None, "+0123456789").0, AddressState::Invalid);
+        assert_eq!(with(None, "+33 6x2345678").0, AddressState::Invalid);
+        assert_eq!(with(None, "++33612345678").0, AddressState::Invalid);
+        assert_eq!(with(None, "+33\u{A0}612345678").0, AddressState::Invalid);
+        assert_eq!(with(None, "+３３612345678").0, AddressState::Invalid);
+        assert_eq!(with(None, "--()"), (AddressState::Invalid, String::new()));
+    }
+
+    #[test]
+    fn country_code_must_be_one_to_three_digits() {
+        assert!(CountryCode::parse("1").is_ok());
+        assert!(CountryCode::parse("353").is_ok());
+        for bad in ["", "+33", "3333", "3a", " 33", "٣"] {
+            assert!(CountryCode::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(CountryCode::parse("033").unwrap().to_string(), "033");
+    }
+}

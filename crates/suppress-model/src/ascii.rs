@@ -1,0 +1,52 @@
+//! ASCII whitespace exactly as the contract defines it.
+//!
+//! The contract's whitespace is space, tab, LF, CR, VT and FF. Rust's `u8::is_ascii_whitespace`
+//! omits VT and `str::trim` strips every Unicode space, so neither can be used.
+
+/// True for U+0020, U+0009, U+000A, U+000D, U+000B and U+000C.
+#[inline]
+pub fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
+}
+
+/// Removes contract whitespace from both ends.
+#[inline]
+pub fn trim(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    let start = bytes.iter().position(|&b| !is_space(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|&b| !is_space(b)).map_or(start, |i| i + 1);
+    // Whitespace bytes are ASCII, so both cut points fall on character boundaries.
+    &text[start..end]
+}
+
+/// True when `text` trimmed and with ASCII letters lowercased equals `lowercase_name`.
+///
+/// `lowercase_name` must already be lowercase ASCII. Only ASCII letters fold, so the Kelvin
+/// sign never matches `k`.
+#[inline]
+pub fn name_matches(text: &str, lowercase_name: &str) -> bool {
+    trim(text).eq_ignore_ascii_case(lowercase_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_exactly_the_six_ascii_spaces() {
+        assert_eq!(trim(" \t\n\r\x0B\x0Cab c\x0B "), "ab c");
+        assert_eq!(trim("\u{A0}x\u{A0}"), "\u{A0}x\u{A0}");
+        assert_eq!(trim("\u{1C}x\u{1F}"), "\u{1C}x\u{1F}");
+        assert_eq!(trim("\u{2003}x"), "\u{2003}x");
+        assert_eq!(trim(" \x0B "), "");
+        assert_eq!(trim(""), "");
+    }
+
+    #[test]
+    fn names_fold_only_ascii_letters() {
+        assert!(name_matches(" Email\t", "email"));
+        assert!(name_matches("\x0BSMS\x0C", "sms"));
+        assert!(!name_matches("\u{212A}", "k"));
+        assert!(!name_matches("e mail", "email"));
+    }
+}

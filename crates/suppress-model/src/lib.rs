@@ -1,0 +1,21 @@
+//! The rules of the suppress contract that need no I/O.
+//!
+//! - [`Channel`]: the six delivery channels, their column names and address kinds.
+//! - [`Reason`]: the nine exclusion reasons, in the order in which they are tried.
+//! - [`QuarantineStatus`]: the statuses of the quarantine table and their aliases.
+//! - [`address`]: canonical forms and validity of email, phone, token and postal addresses.
+//! - [`ascii`]: the contract's exact notion of ASCII whitespace, trimming and name matching.
+//!
+//! Everything here is a pure function of its arguments, so every rule can be unit-tested
+//! without Parquet files and shared by the engine and by test reference implementations.
+
+pub mod address;
+pub mod ascii;
+mod channel;
+mod reason;
+mod status;
+
+pub use address::{AddressKind, AddressState, Canonicalizer, CountryCode};
+pub use channel::Channel;
+pub use reason::Reason;
+pub use status::{QuarantineStatus, StatusSet};

@@ -1,0 +1,92 @@
+//! Exclusion reasons, in the order the contract tries them.
+
+/// Why a target row is not sent. Variants are declared in contract order, so comparing two
+/// reasons tells which one applies first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    UnknownProfile = 1,
+    OptoutAll = 2,
+    OptoutChannel = 3,
+    MissingAddress = 4,
+    InvalidAddress = 5,
+    OptoutAddress = 6,
+    Denylisted = 7,
+    Quarantined = 8,
+    Duplicate = 9,
+}
+
+impl Reason {
+    /// Every reason, in contract order.
+    pub const ALL: [Reason; 9] = [
+        Reason::UnknownProfile,
+        Reason::OptoutAll,
+        Reason::OptoutChannel,
+        Reason::MissingAddress,
+        Reason::InvalidAddress,
+        Reason::OptoutAddress,
+        Reason::Denylisted,
+        Reason::Quarantined,
+        Reason::Duplicate,
+    ];
+
+    /// The name written in `exclusions.parquet` and `summary.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::UnknownProfile => "unknown_profile",
+            Reason::OptoutAll => "optout_all",
+            Reason::OptoutChannel => "optout_channel",
+            Reason::MissingAddress => "missing_address",
+            Reason::InvalidAddress => "invalid_address",
+            Reason::OptoutAddress => "optout_address",
+            Reason::Denylisted => "denylisted",
+            Reason::Quarantined => "quarantined",
+            Reason::Duplicate => "duplicate",
+        }
+    }
+
+    /// The contract's number, 1 to 9.
+    pub fn number(self) -> u8 {
+        self as u8
+    }
+
+    /// The reason with contract number `number`.
+    pub fn from_number(number: u8) -> Option<Reason> {
+        Reason::ALL.get(usize::from(number).checked_sub(1)?).copied()
+    }
+
+    /// Whether exclusion rows for this reason carry an address (reasons 5 to 9 do).
+    pub fn has_address(self) -> bool {
+        self >= Reason::InvalidAddress
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_the_contract_order() {
+        for (i, r) in Reason::ALL.iter().enumerate() {
+            assert_eq!(usize::from(r.number()), i + 1);
+            assert_eq!(Reason::from_number(r.number()), Some(*r));
+        }
+        assert_eq!(Reason::from_number(0), None);
+        assert_eq!(Reason::from_number(10), None);
+        assert!(Reason::UnknownProfile < Reason::Duplicate);
+    }
+
+    #[test]
+    fn only_reasons_five_to_nine_carry_an_address() {
+        let with: Vec<_> = Reason::ALL.iter().filter(|r| r.has_address()).map(|r| r.name()).collect();
+        assert_eq!(
+            with,
+            ["invalid_address", "optout_address", "denylisted", "quarantined", "duplicate"]
+        );
+    }
+}
