@@ -1,0 +1,25 @@
+//! Reading the three input tables from Parquet, fast and with precise errors.
+//!
+//! - [`Table`]: one logical table, a Parquet file or a directory of them (a Spark or DuckDB
+//!   partitioned export). Each file is memory-mapped and its footer decoded once, up front, so
+//!   a missing column or a file that is not Parquet fails before any work starts.
+//! - [`Table::scan`]: decodes only the requested columns ([`ColumnSpec`]), one reader per row
+//!   group, row groups in parallel on the current rayon pool, and hands each [`Batch`] to a
+//!   closure whose results come back in table order.
+//! - [`column`]: typed views over the Arrow types the contract accepts (any string encoding,
+//!   any integer id, boolean or integer flags, timestamp or date expiry), each with a
+//!   type error that names the type found and the types accepted.
+//! - [`ColumnNames`]: which file column each contract column is read from (`--map`, presets).
+//! - [`LoadError`]: every failure names the file, and where it applies the column and the row
+//!   (rows are counted from 1 within each file).
+
+pub mod column;
+mod error;
+mod mapping;
+mod scan;
+mod source;
+
+pub use error::{BadValue, LoadError};
+pub use mapping::{ColumnNames, Preset, TableKind};
+pub use scan::Batch;
+pub use source::{ColumnSpec, ParquetFile, Table};

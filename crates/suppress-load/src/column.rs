@@ -1,0 +1,332 @@
+//! Typed, read-only views over the Arrow types the contract accepts.
+//!
+//! Each view is built once per batch (a cheap `Arc` clone, or one cast for dictionaries) and
+//! then answers per-row questions without allocating.
+
+use std::borrow::Cow;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, LargeStringArray, StringArray, StringViewArray,
+    UInt64Array,
+};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Date32Type, TimeUnit};
+
+/// A column's type is not one the contract accepts for it.
+#[derive(Debug, Clone)]
+pub struct TypeMismatch {
+    pub found: String,
+    pub expected: &'static str,
+}
+
+fn mismatch(array: &ArrayRef, expected: &'static str) -> TypeMismatch {
+    TypeMismatch { found: array.data_type().to_string(), expected }
+}
+
+const STRING_TYPES: &str = "a string (Utf8, LargeUtf8, Utf8View or dictionary of strings)";
+const ID_TYPES: &str = "an integer (Int8..Int64 or UInt8..UInt64)";
+const FLAG_TYPES: &str = "Boolean or an integer (0 = false)";
+const EXPIRY_TYPES: &str = "a timestamp (with or without time zone) or a date (Date32, Date64)";
+const DELIVERY_TYPES: &str = "a string or an integer";
+
+/// A string column of any encoding.
+#[derive(Debug, Clone)]
+pub enum StrColumn {
+    Utf8(StringArray),
+    Large(LargeStringArray),
+    View(StringViewArray),
+}
+
+impl StrColumn {
+    pub fn try_new(array: &ArrayRef) -> Result<StrColumn, TypeMismatch> {
+        match array.data_type() {
+            DataType::Utf8 => Ok(StrColumn::Utf8(array.as_string::<i32>().clone())),
+            DataType::LargeUtf8 => Ok(StrColumn::Large(array.as_string::<i64>().clone())),
+            DataType::Utf8View => Ok(StrColumn::View(array.as_string_view().clone())),
+            DataType::Dictionary(_, value) if is_string_type(value) => {
+                // Unpacking costs one pass; dictionary columns are short strings (channels,
+                // statuses) in practice.
+                let plain = cast(array, value).map_err(|_| mismatch(array, STRING_TYPES))?;
+                StrColumn::try_new(&plain)
+            }
+            _ => Err(mismatch(array, STRING_TYPES)),
+        }
+    }
+
+    /// The value of row `i`, `None` for null.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&str> {
+        match self {
+            StrColumn::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
+            StrColumn::Large(a) => a.is_valid(i).then(|| a.value(i)),
+            StrColumn::View(a) => a.is_valid(i).then(|| a.value(i)),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            StrColumn::Utf8(a) => a.len(),
+            StrColumn::Large(a) => a.len(),
+            StrColumn::View(a) => a.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn is_string_type(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+/// The value of one row of an id column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdValue {
+    Null,
+    Valid(i64),
+    /// Negative, or an unsigned value above `i64::MAX`; kept for the error message.
+    OutOfRange(i128),
+}
+
+/// An integer id column of any width and signedness.
+#[derive(Debug, Clone)]
+pub enum IdColumn {
+    Signed(Int64Array),
+    Unsigned(UInt64Array),
+}
+
+impl IdColumn {
+    pub fn try_new(array: &ArrayRef) -> Result<IdColumn, TypeMismatch> {
+        let widen = |to: &DataType| cast(array, to).map_err(|_| mismatch(array, ID_TYPES));
+        match array.data_type() {
+            DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
+                Ok(IdColumn::Signed(widen(&DataType::Int64)?.as_primitive().clone()))
+            }
+            DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
+                Ok(IdColumn::Unsigned(widen(&DataType::UInt64)?.as_primitive().clone()))
+            }
+            _ => Err(mismatch(array, ID_TYPES)),
+        }
+    }
+
+    #[inline]
+    pub fn get(&self, i: usize) -> IdValue {
+        match self {
+            IdColumn::Signed(a) if a.is_null(i) => IdValue::Null,
+            IdColumn::Unsigned(a) if a.is_null(i) => IdValue::Null,
+            IdColumn::Signed(a) => match a.value(i) {
+                v if v >= 0 => IdValue::Valid(v),
+                v => IdValue::OutOfRange(v.into()),
+            },
+            IdColumn::Unsigned(a) => match i64::try_from(a.value(i)) {
+                Ok(v) => IdValue::Valid(v),
+                Err(_) => IdValue::OutOfRange(a.value(i).into()),
+            },
+        }
+    }
+}
+
+/// A boolean or integer flag column; null is false.
+#[derive(Debug, Clone)]
+pub enum FlagColumn {
+    Bool(BooleanArray),
+    Signed(Int64Array),
+    Unsigned(UInt64Array),
+}
+
+impl FlagColumn {
+    pub fn try_new(array: &ArrayRef) -> Result<FlagColumn, TypeMismatch> {
+        let widen = |to: &DataType| cast(array, to).map_err(|_| mismatch(array, FLAG_TYPES));
+        match array.data_type() {
+            DataType::Boolean => Ok(FlagColumn::Bool(array.as_boolean().clone())),
+            DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
+                Ok(FlagColumn::Signed(widen(&DataType::Int64)?.as_primitive().clone()))
+            }
+            DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
+                Ok(FlagColumn::Unsigned(widen(&DataType::UInt64)?.as_primitive().clone()))
+            }
+            _ => Err(mismatch(array, FLAG_TYPES)),
+        }
+    }
+
+    #[inline]
+    pub fn get(&self, i: usize) -> bool {
+        match self {
+            FlagColumn::Bool(a) => a.is_valid(i) && a.value(i),
+            FlagColumn::Signed(a) => a.is_valid(i) && a.value(i) != 0,
+            FlagColumn::Unsigned(a) => a.is_valid(i) && a.value(i) != 0,
+        }
+    }
+}
+
+/// An expiry column: instants as nanoseconds since the Unix epoch, UTC.
+///
+/// `i128` holds every date and timestamp Arrow can express without overflow, so comparisons
+/// with `--as-of` are exact whatever the unit.
+#[derive(Debug, Clone)]
+pub struct ExpiryColumn {
+    /// Raw values in `nanos_per_unit` units (timestamps and Date64 reinterpreted as Int64).
+    values: ExpiryValues,
+    nanos_per_unit: i128,
+}
+
+#[derive(Debug, Clone)]
+enum ExpiryValues {
+    Wide(Int64Array),
+    Days(arrow::array::Date32Array),
+}
+
+impl ExpiryColumn {
+    pub fn try_new(array: &ArrayRef) -> Result<ExpiryColumn, TypeMismatch> {
+        let nanos_per_unit: i128 = match array.data_type() {
+            DataType::Timestamp(unit, _) => match unit {
+                TimeUnit::Second => 1_000_000_000,
+                TimeUnit::Millisecond => 1_000_000,
+                TimeUnit::Microsecond => 1_000,
+                TimeUnit::Nanosecond => 1,
+            },
+            DataType::Date32 => 86_400 * 1_000_000_000,
+            DataType::Date64 => 1_000_000,
+            _ => return Err(mismatch(array, EXPIRY_TYPES)),
+        };
+        let values = if let DataType::Date32 = array.data_type() {
+            ExpiryValues::Days(array.as_primitive::<Date32Type>().clone())
+        } else {
+            // Timestamps and Date64 are i64 underneath; the cast only relabels the buffer.
+            let wide = cast(array, &DataType::Int64).map_err(|_| mismatch(array, EXPIRY_TYPES))?;
+            ExpiryValues::Wide(wide.as_primitive().clone())
+        };
+        Ok(ExpiryColumn { values, nanos_per_unit })
+    }
+
+    /// Nanoseconds since the epoch, `None` for null (never expires).
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<i128> {
+        let raw: i128 = match &self.values {
+            ExpiryValues::Wide(a) => a.is_valid(i).then(|| a.value(i).into())?,
+            ExpiryValues::Days(a) => a.is_valid(i).then(|| a.value(i).into())?,
+        };
+        Some(raw * self.nanos_per_unit)
+    }
+}
+
+/// A `delivery_id` column: strings are kept as they are, integers written in decimal.
+#[derive(Debug, Clone)]
+pub enum DeliveryIdColumn {
+    Str(StrColumn),
+    Int(IdColumn),
+}
+
+impl DeliveryIdColumn {
+    pub fn try_new(array: &ArrayRef) -> Result<DeliveryIdColumn, TypeMismatch> {
+        if let Ok(ids) = IdColumn::try_new(array) {
+            return Ok(DeliveryIdColumn::Int(ids));
+        }
+        StrColumn::try_new(array)
+            .map(DeliveryIdColumn::Str)
+            .map_err(|_| mismatch(array, DELIVERY_TYPES))
+    }
+
+    /// The delivery id of row `i` as written in outputs; `Err` carries the bad integer.
+    #[inline]
+    pub fn get(&self, i: usize) -> Result<Option<Cow<'_, str>>, i128> {
+        match self {
+            DeliveryIdColumn::Str(s) => Ok(s.get(i).map(Cow::Borrowed)),
+            DeliveryIdColumn::Int(ids) => match ids.get(i) {
+                IdValue::Null => Ok(None),
+                IdValue::Valid(v) => Ok(Some(Cow::Owned(v.to_string()))),
+                IdValue::OutOfRange(v) => Err(v),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{
+        Date32Array, DictionaryArray, Int32Array, Int8Array, TimestampMillisecondArray, TimestampSecondArray,
+        UInt64Array, UInt8Array,
+    };
+    use arrow::datatypes::Int16Type;
+    use std::sync::Arc;
+
+    #[test]
+    fn strings_of_every_encoding() {
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from(vec![Some("a"), None])),
+            Arc::new(LargeStringArray::from(vec![Some("a"), None])),
+            Arc::new(StringViewArray::from(vec![Some("a"), None])),
+            Arc::new(vec![Some("a"), None].into_iter().collect::<DictionaryArray<Int16Type>>()),
+        ];
+        for array in arrays {
+            let col = StrColumn::try_new(&array).unwrap();
+            assert_eq!(col.get(0), Some("a"));
+            assert_eq!(col.get(1), None);
+        }
+        let err = StrColumn::try_new(&(Arc::new(Int32Array::from(vec![1])) as ArrayRef)).unwrap_err();
+        assert_eq!(err.found, "Int32");
+    }
+
+    #[test]
+    fn ids_of_any_integer_type_with_range_checks() {
+        let signed: ArrayRef = Arc::new(Int8Array::from(vec![Some(5), None, Some(-1)]));
+        let col = IdColumn::try_new(&signed).unwrap();
+        assert_eq!(col.get(0), IdValue::Valid(5));
+        assert_eq!(col.get(1), IdValue::Null);
+        assert_eq!(col.get(2), IdValue::OutOfRange(-1));
+        let unsigned: ArrayRef = Arc::new(UInt64Array::from(vec![u64::MAX, i64::MAX as u64]));
+        let col = IdColumn::try_new(&unsigned).unwrap();
+        assert_eq!(col.get(0), IdValue::OutOfRange(u64::MAX.into()));
+        assert_eq!(col.get(1), IdValue::Valid(i64::MAX));
+        let float: ArrayRef = Arc::new(arrow::array::Float64Array::from(vec![1.0]));
+        assert!(IdColumn::try_new(&float).is_err());
+        let text: ArrayRef = Arc::new(StringArray::from(vec!["1"]));
+        assert!(IdColumn::try_new(&text).is_err());
+    }
+
+    #[test]
+    fn flags_null_is_false_nonzero_is_true() {
+        let b: ArrayRef = Arc::new(BooleanArray::from(vec![Some(true), Some(false), None]));
+        let col = FlagColumn::try_new(&b).unwrap();
+        assert_eq!((col.get(0), col.get(1), col.get(2)), (true, false, false));
+        let i: ArrayRef = Arc::new(Int32Array::from(vec![Some(0), Some(-3), None, Some(2)]));
+        let col = FlagColumn::try_new(&i).unwrap();
+        assert_eq!((col.get(0), col.get(1), col.get(2), col.get(3)), (false, true, false, true));
+        let u: ArrayRef = Arc::new(UInt8Array::from(vec![255]));
+        assert!(FlagColumn::try_new(&u).unwrap().get(0));
+        let big: ArrayRef = Arc::new(UInt64Array::from(vec![u64::MAX]));
+        assert!(FlagColumn::try_new(&big).unwrap().get(0));
+        let s: ArrayRef = Arc::new(StringArray::from(vec!["true"]));
+        assert!(FlagColumn::try_new(&s).is_err());
+    }
+
+    #[test]
+    fn expiry_in_nanoseconds_whatever_the_unit() {
+        let d: ArrayRef = Arc::new(Date32Array::from(vec![Some(1), None]));
+        let col = ExpiryColumn::try_new(&d).unwrap();
+        assert_eq!(col.get(0), Some(86_400_000_000_000));
+        assert_eq!(col.get(1), None);
+        let s: ArrayRef = Arc::new(TimestampSecondArray::from(vec![2]).with_timezone("+02:00"));
+        assert_eq!(ExpiryColumn::try_new(&s).unwrap().get(0), Some(2_000_000_000));
+        let ms: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![3]));
+        assert_eq!(ExpiryColumn::try_new(&ms).unwrap().get(0), Some(3_000_000));
+        let far: ArrayRef = Arc::new(Date32Array::from(vec![i32::MAX]));
+        assert_eq!(ExpiryColumn::try_new(&far).unwrap().get(0), Some(i128::from(i32::MAX) * 86_400_000_000_000));
+        let text: ArrayRef = Arc::new(StringArray::from(vec!["2026-01-01"]));
+        assert!(ExpiryColumn::try_new(&text).is_err());
+    }
+
+    #[test]
+    fn delivery_ids_strings_unchanged_integers_in_decimal() {
+        let s: ArrayRef = Arc::new(StringArray::from(vec![Some(" D1 "), None]));
+        let col = DeliveryIdColumn::try_new(&s).unwrap();
+        assert_eq!(col.get(0).unwrap().as_deref(), Some(" D1 "));
+        assert_eq!(col.get(1).unwrap(), None);
+        let i: ArrayRef = Arc::new(Int32Array::from(vec![42, -1]));
+        let col = DeliveryIdColumn::try_new(&i).unwrap();
+        assert_eq!(col.get(0).unwrap().as_deref(), Some("42"));
+        assert_eq!(col.get(1), Err(-1));
+    }
+}

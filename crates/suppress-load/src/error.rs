@@ -1,0 +1,70 @@
+//! Load errors, each naming the file and, where it applies, the column and the row.
+
+use std::path::PathBuf;
+
+/// A failure to read an input table.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The path does not exist or cannot be opened: a usage error.
+    #[error("{path}: {source}", path = .path.display())]
+    Open { path: PathBuf, source: std::io::Error },
+
+    /// A directory holds no Parquet file: a usage error.
+    #[error("{path}: no Parquet files (*.parquet) in this directory", path = .path.display())]
+    EmptyDirectory { path: PathBuf },
+
+    /// The file is empty, truncated or not Parquet.
+    #[error("{path}: not a readable Parquet file: {source}", path = .path.display())]
+    NotParquet { path: PathBuf, source: parquet::errors::ParquetError },
+
+    /// Decoding failed inside a row group (corrupt or truncated data).
+    #[error("{path}: row group {row_group}: cannot decode: {message}", path = .path.display())]
+    Decode { path: PathBuf, row_group: usize, message: String },
+
+    /// A column the run needs is not in the file.
+    #[error("{path}: missing required column `{column}`{hint}", path = .path.display())]
+    MissingColumn { path: PathBuf, column: String, hint: String },
+
+    /// A column exists but its Arrow type cannot be read as the contract says.
+    #[error("{path}: column `{column}` has type {found}; expected {expected}", path = .path.display())]
+    ColumnType { path: PathBuf, column: String, found: String, expected: &'static str },
+
+    /// A row-level problem (null id, unknown channel, ...), when bad rows are not skipped.
+    #[error("{path}: column `{column}`, row {row}: {problem}", path = .path.display())]
+    BadRow { path: PathBuf, column: String, row: u64, problem: BadValue },
+}
+
+impl LoadError {
+    /// True for errors about the command line rather than file contents (exit code 2).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, LoadError::Open { .. } | LoadError::EmptyDirectory { .. })
+    }
+}
+
+/// What is wrong with one value of one row.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadValue {
+    #[error("null value")]
+    Null,
+    #[error("value {0} is outside 0..=9223372036854775807")]
+    OutOfRange(String),
+    #[error("duplicate profile_id {0}")]
+    DuplicateId(i64),
+    #[error("unknown channel {0:?}")]
+    UnknownChannel(String),
+    #[error("unknown status {0:?}")]
+    UnknownStatus(String),
+}
+
+impl BadValue {
+    /// A short stable name for counting skipped rows per cause in the summary.
+    pub fn cause(&self) -> &'static str {
+        match self {
+            BadValue::Null => "null",
+            BadValue::OutOfRange(_) => "out_of_range",
+            BadValue::DuplicateId(_) => "duplicate_id",
+            BadValue::UnknownChannel(_) => "unknown_channel",
+            BadValue::UnknownStatus(_) => "unknown_status",
+        }
+    }
+}

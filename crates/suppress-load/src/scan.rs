@@ -1,0 +1,178 @@
+//! The parallel scan: one projected reader per row group, row groups on the rayon pool.
+
+use std::path::Path;
+
+use arrow::array::{ArrayRef, RecordBatch};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+use rayon::prelude::*;
+
+use crate::column::{DeliveryIdColumn, ExpiryColumn, FlagColumn, IdColumn, StrColumn};
+use crate::{ColumnSpec, LoadError, ParquetFile, Table};
+
+/// Rows per decoded batch: large enough to amortize per-batch work, small enough for cache.
+const BATCH_ROWS: usize = 32 * 1024;
+
+/// One decoded batch with the requested columns, in the order they were requested.
+pub struct Batch<'a> {
+    /// The file the rows come from.
+    pub file: &'a Path,
+    /// Position of the batch's first row within its file, from 0.
+    pub file_row: u64,
+    /// Position of the batch's first row within the whole table, from 0.
+    pub table_row: u64,
+    pub num_rows: usize,
+    specs: &'a [ColumnSpec],
+    columns: Vec<Option<ArrayRef>>,
+}
+
+impl<'a> Batch<'a> {
+    fn new(file: &'a Path, file_row: u64, table_row: u64, specs: &'a [ColumnSpec], batch: &RecordBatch) -> Self {
+        let columns = specs.iter().map(|s| batch.column_by_name(&s.source).cloned()).collect();
+        Batch { file, file_row, table_row, num_rows: batch.num_rows(), specs, columns }
+    }
+
+    /// The 1-based row number within the file of row `i` of this batch, for messages.
+    pub fn row_number(&self, i: usize) -> u64 {
+        self.file_row + i as u64 + 1
+    }
+
+    /// The raw array of the `index`-th requested column, if the file has it.
+    pub fn column(&self, index: usize) -> Option<&ArrayRef> {
+        self.columns[index].as_ref()
+    }
+
+    /// Whether the `index`-th requested column is present.
+    pub fn has(&self, index: usize) -> bool {
+        self.columns[index].is_some()
+    }
+
+    /// The file's name for the `index`-th requested column, for messages.
+    pub fn column_name(&self, index: usize) -> &str {
+        &self.specs[index].source
+    }
+
+    fn typed<T>(
+        &self,
+        index: usize,
+        view: impl FnOnce(&ArrayRef) -> Result<T, crate::column::TypeMismatch>,
+    ) -> Result<Option<T>, LoadError> {
+        let Some(array) = self.column(index) else { return Ok(None) };
+        view(array).map(Some).map_err(|m| LoadError::ColumnType {
+            path: self.file.into(),
+            column: self.specs[index].source.clone(),
+            found: m.found,
+            expected: m.expected,
+        })
+    }
+
+    pub fn strings(&self, index: usize) -> Result<Option<StrColumn>, LoadError> {
+        self.typed(index, StrColumn::try_new)
+    }
+
+    pub fn ids(&self, index: usize) -> Result<Option<IdColumn>, LoadError> {
+        self.typed(index, IdColumn::try_new)
+    }
+
+    pub fn flags(&self, index: usize) -> Result<Option<FlagColumn>, LoadError> {
+        self.typed(index, FlagColumn::try_new)
+    }
+
+    pub fn expiry(&self, index: usize) -> Result<Option<ExpiryColumn>, LoadError> {
+        self.typed(index, ExpiryColumn::try_new)
+    }
+
+    pub fn delivery_ids(&self, index: usize) -> Result<Option<DeliveryIdColumn>, LoadError> {
+        self.typed(index, DeliveryIdColumn::try_new)
+    }
+
+    /// A row-level error for row `i` of the `index`-th column.
+    pub fn bad_row(&self, index: usize, i: usize, problem: crate::BadValue) -> LoadError {
+        LoadError::BadRow {
+            path: self.file.into(),
+            column: self.specs[index].source.clone(),
+            row: self.row_number(i),
+            problem,
+        }
+    }
+}
+
+/// One unit of parallel work: a row group of a file.
+struct Unit<'a> {
+    file: &'a ParquetFile,
+    row_group: usize,
+    file_row: u64,
+    table_row: u64,
+}
+
+impl Table {
+    /// Decodes `columns` of every row group in parallel and maps each batch with `f`.
+    ///
+    /// Results come back in table order (file, row group, batch), whatever the thread count,
+    /// so callers can concatenate them and get positions that match [`Batch::table_row`].
+    /// Required columns are checked on every file before any decoding starts.
+    pub fn scan<T, E, F>(&self, columns: &[ColumnSpec], f: F) -> Result<Vec<T>, E>
+    where
+        T: Send,
+        E: From<LoadError> + Send,
+        F: Fn(&Batch) -> Result<T, E> + Sync,
+    {
+        self.check_columns(columns)?;
+        let units = self.units();
+        let per_unit: Vec<Vec<T>> = units
+            .par_iter()
+            .map(|unit| scan_unit(unit, columns, &f))
+            .collect::<Result<_, E>>()?;
+        Ok(per_unit.into_iter().flatten().collect())
+    }
+
+    fn units(&self) -> Vec<Unit<'_>> {
+        let mut units = Vec::new();
+        let mut table_row = 0u64;
+        for file in &self.files {
+            let mut file_row = 0u64;
+            for (row_group, rg) in file.metadata().row_groups().iter().enumerate() {
+                let rows = rg.num_rows().max(0) as u64;
+                units.push(Unit { file, row_group, file_row, table_row });
+                file_row += rows;
+                table_row += rows;
+            }
+        }
+        units
+    }
+}
+
+fn scan_unit<T, E, F>(unit: &Unit, columns: &[ColumnSpec], f: &F) -> Result<Vec<T>, E>
+where
+    E: From<LoadError>,
+    F: Fn(&Batch) -> Result<T, E>,
+{
+    let file = unit.file;
+    let decode_error = |message: String| LoadError::Decode {
+        path: file.path.clone(),
+        row_group: unit.row_group,
+        message,
+    };
+    let schema = file.schema();
+    let roots: Vec<usize> = columns.iter().filter_map(|c| schema.index_of(&c.source).ok()).collect();
+    let mask = ProjectionMask::roots(file.metadata.parquet_schema(), roots);
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file.bytes.clone(), file.metadata.clone())
+        .with_row_groups(vec![unit.row_group])
+        .with_projection(mask)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| decode_error(e.to_string()))?;
+    let mut results = Vec::new();
+    let mut offset = 0u64;
+    for batch in reader {
+        let batch = batch.map_err(|e| decode_error(e.to_string()))?;
+        let view = Batch::new(&file.path, unit.file_row + offset, unit.table_row + offset, columns, &batch);
+        offset += batch.num_rows() as u64;
+        results.push(f(&view)?);
+    }
+    let expected = file.metadata().row_group(unit.row_group).num_rows().max(0) as u64;
+    if offset != expected {
+        return Err(decode_error(format!("decoded {offset} rows, footer says {expected}")).into());
+    }
+    Ok(results)
+}

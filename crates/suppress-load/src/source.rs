@@ -1,0 +1,174 @@
+//! Finding, memory-mapping and opening the Parquet files of one table.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+
+use crate::LoadError;
+
+/// One column a scan needs: its contract name and the name it has in the files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnSpec {
+    /// The name in the contract (`email`), for messages.
+    pub contract: String,
+    /// The name in the Parquet files (`EmailAddress` under `--map profiles.email=EmailAddress`).
+    pub source: String,
+    /// Whether a file without it is an error; otherwise the batch reports it absent.
+    pub required: bool,
+}
+
+impl ColumnSpec {
+    pub fn required(contract: &str, source: &str) -> Self {
+        ColumnSpec { contract: contract.into(), source: source.into(), required: true }
+    }
+
+    pub fn optional(contract: &str, source: &str) -> Self {
+        ColumnSpec { contract: contract.into(), source: source.into(), required: false }
+    }
+}
+
+/// One memory-mapped Parquet file with its footer decoded.
+#[derive(Debug, Clone)]
+pub struct ParquetFile {
+    pub path: PathBuf,
+    pub(crate) bytes: Bytes,
+    pub(crate) metadata: ArrowReaderMetadata,
+}
+
+impl ParquetFile {
+    /// Maps `path` and decodes its footer.
+    pub fn open(path: &Path) -> Result<ParquetFile, LoadError> {
+        let file = File::open(path).map_err(|source| LoadError::Open { path: path.into(), source })?;
+        let len = file
+            .metadata()
+            .map_err(|source| LoadError::Open { path: path.into(), source })?
+            .len();
+        let bytes = if len == 0 {
+            // mmap of an empty file fails on some platforms; an empty buffer fails as Parquet.
+            Bytes::new()
+        } else {
+            // SAFETY: the map is read-only and private to this process. If another process
+            // truncates the file while we read it, pages past the new end raise SIGBUS; the
+            // binary installs a handler that turns that into a clean error exit (see the
+            // README, "Inputs changing under a run"). Parquet readers never write the buffer.
+            let map = unsafe { memmap2::MmapOptions::new().map(&file) }
+                .map_err(|source| LoadError::Open { path: path.into(), source })?;
+            Bytes::from_owner(map)
+        };
+        let metadata = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new())
+            .map_err(|source| LoadError::NotParquet { path: path.into(), source })?;
+        Ok(ParquetFile { path: path.into(), bytes, metadata })
+    }
+
+    /// Rows in the file, from the footer.
+    pub fn num_rows(&self) -> u64 {
+        self.metadata.metadata().file_metadata().num_rows().max(0) as u64
+    }
+
+    /// The Arrow schema the file decodes to.
+    pub fn schema(&self) -> &arrow::datatypes::SchemaRef {
+        self.metadata.schema()
+    }
+
+    /// The decoded footer.
+    pub fn metadata(&self) -> &parquet::file::metadata::ParquetMetaData {
+        self.metadata.metadata()
+    }
+
+    /// Size of the file in bytes.
+    pub fn len(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
+/// A logical table: one Parquet file, or every Parquet file below a directory.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// The path the user gave.
+    pub path: PathBuf,
+    pub files: Vec<ParquetFile>,
+}
+
+impl Table {
+    /// Opens a file, or every `*.parquet` file below a directory (sorted by path; files and
+    /// folders whose names start with `.` or `_`, such as Spark's `_SUCCESS`, are skipped).
+    pub fn open(path: &Path) -> Result<Table, LoadError> {
+        let meta = std::fs::metadata(path).map_err(|source| LoadError::Open { path: path.into(), source })?;
+        let paths = if meta.is_dir() {
+            let mut found = Vec::new();
+            collect_parquet_files(path, &mut found)?;
+            if found.is_empty() {
+                return Err(LoadError::EmptyDirectory { path: path.into() });
+            }
+            found.sort();
+            found
+        } else {
+            vec![path.to_path_buf()]
+        };
+        let files = paths.iter().map(|p| ParquetFile::open(p)).collect::<Result<_, _>>()?;
+        Ok(Table { path: path.into(), files })
+    }
+
+    /// Total rows, from the footers.
+    pub fn num_rows(&self) -> u64 {
+        self.files.iter().map(ParquetFile::num_rows).sum()
+    }
+
+    /// Total bytes of the files.
+    pub fn num_bytes(&self) -> u64 {
+        self.files.iter().map(ParquetFile::len).sum()
+    }
+
+    /// True when every file has a column named `source`.
+    pub fn has_column(&self, source: &str) -> bool {
+        self.files.iter().all(|f| f.schema().index_of(source).is_ok())
+    }
+
+    /// Fails on the first file that lacks a required column.
+    pub fn check_columns(&self, columns: &[ColumnSpec]) -> Result<(), LoadError> {
+        for file in &self.files {
+            for spec in columns.iter().filter(|c| c.required) {
+                if file.schema().index_of(&spec.source).is_err() {
+                    let hint = if spec.contract == spec.source {
+                        String::new()
+                    } else {
+                        format!(" (mapped from `{}`)", spec.contract)
+                    };
+                    return Err(LoadError::MissingColumn {
+                        path: file.path.clone(),
+                        column: spec.source.clone(),
+                        hint,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn collect_parquet_files(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Open { path: dir.into(), source })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| LoadError::Open { path: dir.into(), source })?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || name.starts_with('_') {
+            continue;
+        }
+        let path = entry.path();
+        let kind = entry.file_type().map_err(|source| LoadError::Open { path: path.clone(), source })?;
+        let is_dir = kind.is_dir() || (kind.is_symlink() && path.is_dir());
+        if is_dir {
+            collect_parquet_files(&path, found)?;
+        } else if name.to_ascii_lowercase().ends_with(".parquet") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
