@@ -102,7 +102,7 @@ impl ColumnNames {
     }
 
     /// The file column to read for `table.name`.
-    pub fn source(&self, table: TableKind, name: &str) -> &str {
+    pub fn source<'a>(&'a self, table: TableKind, name: &'a str) -> &'a str {
         self.mapped.get(&(table, name.to_string())).map_or(name, String::as_str)
     }
 
