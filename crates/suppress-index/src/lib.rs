@@ -1,0 +1,32 @@
+//! The in-memory indexes one analysis runs on, each built from one input table.
+//!
+//! - [`TargetList`]: every target row as (delivery, profile_id), deliveries interned as
+//!   (delivery_id, channel) pairs.
+//! - [`ProfileIndex`]: profile_id → dense row, and the opt-out flags of each row; opted-out
+//!   profiles also as roaring bitmaps per channel, for counting and set algebra.
+//! - [`AddressBook`]: the canonical address and its state (missing, invalid, valid) of every
+//!   profile a delivery targets, per channel; with `--propagate-optout`, the set of canonical
+//!   addresses of opted-out profiles ([`OptoutAddresses`]).
+//! - [`QuarantineIndex`]: per channel, the canonical addresses that active quarantine entries
+//!   exclude, after the denylist > allowlist > quarantine precedence.
+//! - [`BadRows`]: rows skipped under `--skip-bad-rows`, counted per column and cause.
+//!
+//! Builders scan their table in parallel (one batch per task, see `suppress_load::Table::scan`)
+//! into per-batch partial results and merge them in table order, so an index is the same
+//! whatever the thread count.
+
+mod addresses;
+mod bad_rows;
+mod bits;
+mod id_map;
+mod profiles;
+mod quarantine;
+mod targets;
+
+pub use addresses::{AddressBook, AddressEntry, OptoutAddresses};
+pub use bad_rows::BadRows;
+pub use bits::DenseBits;
+pub use id_map::IdMap;
+pub use profiles::{ProfileIndex, ProfileOptions};
+pub use quarantine::{QuarantineIndex, QuarantineStats};
+pub use targets::{Delivery, TargetList, TargetOptions};

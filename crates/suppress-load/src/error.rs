@@ -29,6 +29,10 @@ pub enum LoadError {
     #[error("{path}: column `{column}` has type {found}; expected {expected}", path = .path.display())]
     ColumnType { path: PathBuf, column: String, found: String, expected: &'static str },
 
+    /// More rows than one run can index (dense positions are 32-bit).
+    #[error("{path}: {rows} rows; one run handles at most 4294967294 profiles", path = .path.display())]
+    TooManyRows { path: PathBuf, rows: u64 },
+
     /// A row-level problem (null id, unknown channel, ...), when bad rows are not skipped.
     #[error("{path}: column `{column}`, row {row}: {problem}", path = .path.display())]
     BadRow { path: PathBuf, column: String, row: u64, problem: BadValue },

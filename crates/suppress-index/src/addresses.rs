@@ -1,0 +1,197 @@
+//! Canonical profile addresses, per channel, for the rows deliveries target.
+
+use ahash::HashSet;
+use suppress_load::{ColumnNames, ColumnSpec, LoadError, Table, TableKind};
+use suppress_model::{AddressState, Canonicalizer, Channel};
+
+use crate::profiles::{channel_bit, ACCEPTED, OPTOUT_ALL};
+use crate::{DenseBits, ProfileIndex};
+
+const NOT_LOADED: u8 = 0;
+const MISSING: u8 = 1;
+const INVALID: u8 = 2;
+const VALID: u8 = 3;
+
+/// A profile's address for one channel, as the analysis sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressEntry<'a> {
+    /// The row is not targeted on this channel, so its address was not kept.
+    NotLoaded,
+    Missing,
+    /// The canonical form that failed validation.
+    Invalid(&'a str),
+    Valid(&'a str),
+}
+
+/// One scanned batch of one channel's address column, canonicalized.
+#[derive(Debug, Default)]
+struct Chunk {
+    /// Table row of the chunk's first row.
+    start: u64,
+    state: Vec<u8>,
+    /// `bytes[offsets[i]..offsets[i + 1]]` is row i's canonical form (empty when not loaded).
+    offsets: Vec<u32>,
+    bytes: Vec<u8>,
+}
+
+impl Chunk {
+    fn entry(&self, i: usize) -> AddressEntry<'_> {
+        let text = || {
+            let range = self.offsets[i] as usize..self.offsets[i + 1] as usize;
+            // Bytes were pushed from whole `&str` values, so every range is UTF-8.
+            std::str::from_utf8(&self.bytes[range]).expect("canonical forms are UTF-8")
+        };
+        match self.state[i] {
+            MISSING => AddressEntry::Missing,
+            INVALID => AddressEntry::Invalid(text()),
+            VALID => AddressEntry::Valid(text()),
+            _ => AddressEntry::NotLoaded,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct ChannelAddresses {
+    chunks: Vec<Chunk>,
+}
+
+impl ChannelAddresses {
+    fn entry(&self, row: u32) -> AddressEntry<'_> {
+        let row = u64::from(row);
+        let k = self.chunks.partition_point(|c| c.start <= row);
+        let Some(chunk) = k.checked_sub(1).map(|k| &self.chunks[k]) else {
+            return AddressEntry::NotLoaded;
+        };
+        match usize::try_from(row - chunk.start) {
+            Ok(i) if i < chunk.state.len() => chunk.entry(i),
+            _ => AddressEntry::NotLoaded,
+        }
+    }
+}
+
+/// Canonical addresses of targeted profiles, per channel.
+#[derive(Debug, Default)]
+pub struct AddressBook {
+    channels: [Option<ChannelAddresses>; 6],
+}
+
+/// With `--propagate-optout`: per channel, the valid canonical addresses of every accepted
+/// profile that opted out globally or of that channel.
+#[derive(Debug, Default)]
+pub struct OptoutAddresses {
+    sets: [HashSet<Box<str>>; 6],
+}
+
+impl OptoutAddresses {
+    #[inline]
+    pub fn contains(&self, channel: Channel, canonical: &str) -> bool {
+        self.sets[channel.index()].contains(canonical)
+    }
+
+    pub fn len(&self, channel: Channel) -> usize {
+        self.sets[channel.index()].len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sets.iter().all(HashSet::is_empty)
+    }
+}
+
+struct Part {
+    chunks: Vec<Chunk>,
+    optout: Vec<Vec<Box<str>>>,
+}
+
+impl AddressBook {
+    /// The columns this load reads: the address column of each channel.
+    pub fn columns(names: &ColumnNames, channels: &[Channel]) -> Vec<ColumnSpec> {
+        channels
+            .iter()
+            .map(|c| ColumnSpec::required(c.address_column(), names.source(TableKind::Profiles, c.address_column())))
+            .collect()
+    }
+
+    /// Scans the address columns of `channels` and keeps the canonical forms of the rows set
+    /// in `targeted[channel]`; with `propagate`, also collects opted-out profiles' addresses.
+    pub fn load(
+        table: &Table,
+        names: &ColumnNames,
+        profiles: &ProfileIndex,
+        targeted: &[(Channel, DenseBits)],
+        canonicalizer: &Canonicalizer,
+        propagate: bool,
+    ) -> Result<(AddressBook, OptoutAddresses), LoadError> {
+        let channels: Vec<Channel> = targeted.iter().map(|(c, _)| *c).collect();
+        let columns = AddressBook::columns(names, &channels);
+        let parts = table.scan(&columns, |batch| {
+            let mut part = Part { chunks: Vec::new(), optout: Vec::new() };
+            let mut canonical = String::new();
+            for (k, (channel, wanted)) in targeted.iter().enumerate() {
+                let values = batch.strings(k)?.expect("required column");
+                let kind = channel.address_kind();
+                let optout_bits = OPTOUT_ALL | channel_bit(*channel);
+                let mut chunk = Chunk {
+                    start: batch.table_row,
+                    state: Vec::with_capacity(batch.num_rows),
+                    offsets: Vec::with_capacity(batch.num_rows + 1),
+                    bytes: Vec::new(),
+                };
+                chunk.offsets.push(0);
+                let mut optout = Vec::new();
+                for i in 0..batch.num_rows {
+                    let row = (batch.table_row + i as u64) as u32;
+                    let flags = profiles.flags(row);
+                    let is_targeted = wanted.get(row);
+                    let feeds_propagation = propagate && flags & ACCEPTED != 0 && flags & optout_bits != 0;
+                    let mut state = NOT_LOADED;
+                    if is_targeted || feeds_propagation {
+                        state = match values.get(i) {
+                            None => MISSING,
+                            Some(raw) => match canonicalizer.canonicalize_into(kind, raw, &mut canonical) {
+                                AddressState::Missing => MISSING,
+                                AddressState::Invalid => INVALID,
+                                AddressState::Valid => VALID,
+                            },
+                        };
+                        if feeds_propagation && state == VALID {
+                            optout.push(canonical.as_str().into());
+                        }
+                    }
+                    if is_targeted && state != MISSING {
+                        chunk.bytes.extend_from_slice(canonical.as_bytes());
+                    } else if !is_targeted {
+                        state = NOT_LOADED;
+                    }
+                    chunk.state.push(state);
+                    chunk.offsets.push(u32::try_from(chunk.bytes.len()).expect("a batch holds under 4 GiB of addresses"));
+                }
+                chunk.bytes.shrink_to_fit();
+                part.chunks.push(chunk);
+                part.optout.push(optout);
+            }
+            Ok::<_, LoadError>(part)
+        })?;
+        let mut book = AddressBook::default();
+        let mut optout = OptoutAddresses::default();
+        for &channel in &channels {
+            book.channels[channel.index()] = Some(ChannelAddresses::default());
+        }
+        for part in parts {
+            for (k, (chunk, addresses)) in part.chunks.into_iter().zip(part.optout).enumerate() {
+                let channel = channels[k];
+                book.channels[channel.index()].as_mut().expect("created above").chunks.push(chunk);
+                optout.sets[channel.index()].extend(addresses);
+            }
+        }
+        Ok((book, optout))
+    }
+
+    /// The address of dense profile `row` on `channel`.
+    #[inline]
+    pub fn get(&self, channel: Channel, row: u32) -> AddressEntry<'_> {
+        match &self.channels[channel.index()] {
+            Some(addresses) => addresses.entry(row),
+            None => AddressEntry::NotLoaded,
+        }
+    }
+}

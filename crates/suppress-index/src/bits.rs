@@ -1,0 +1,44 @@
+//! A plain dense bitset over profile rows.
+
+/// One bit per dense profile row. Random probes cost a few nanoseconds, which is why the
+/// per-row hot paths use this rather than a compressed bitmap.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DenseBits {
+    words: Vec<u64>,
+}
+
+impl DenseBits {
+    pub fn new(len: usize) -> Self {
+        DenseBits { words: vec![0; len.div_ceil(64)] }
+    }
+
+    #[inline]
+    pub fn set(&mut self, i: u32) {
+        self.words[(i / 64) as usize] |= 1 << (i % 64);
+    }
+
+    #[inline]
+    pub fn get(&self, i: u32) -> bool {
+        self.words.get((i / 64) as usize).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    pub fn count(&self) -> u64 {
+        self.words.iter().map(|w| u64::from(w.count_ones())).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_get_count() {
+        let mut b = DenseBits::new(130);
+        for i in [0, 63, 64, 129] {
+            b.set(i);
+        }
+        assert!(b.get(0) && b.get(63) && b.get(64) && b.get(129));
+        assert!(!b.get(1) && !b.get(128) && !b.get(100_000));
+        assert_eq!(b.count(), 4);
+    }
+}

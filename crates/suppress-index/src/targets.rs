@@ -1,0 +1,189 @@
+//! The target rows of every delivery in one run.
+
+use ahash::HashMap;
+use suppress_load::column::IdValue;
+use suppress_load::{BadValue, ColumnNames, ColumnSpec, LoadError, Table, TableKind};
+use suppress_model::Channel;
+
+use crate::BadRows;
+
+/// One delivery: the pair (delivery_id as written in outputs, canonical channel).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Delivery {
+    pub id: String,
+    pub channel: Channel,
+}
+
+/// How to read the targets table.
+#[derive(Debug, Clone, Default)]
+pub struct TargetOptions {
+    /// `--channel`: the channel of every row; the table's channel column is then not read.
+    pub channel: Option<Channel>,
+    pub skip_bad_rows: bool,
+}
+
+/// Every accepted target row, in table order.
+#[derive(Debug, Clone, Default)]
+pub struct TargetList {
+    /// Deliveries in order of first appearance.
+    pub deliveries: Vec<Delivery>,
+    /// Per row: index into `deliveries`.
+    pub delivery: Vec<u32>,
+    /// Per row: the profile id.
+    pub profile_id: Vec<i64>,
+    /// Rows in the files, bad ones included.
+    pub rows_read: u64,
+    pub bad_rows: BadRows,
+}
+
+const DELIVERY_ID: usize = 0;
+const PROFILE_ID: usize = 1;
+const CHANNEL: usize = 2;
+
+/// One batch's rows, with deliveries numbered locally.
+struct Part {
+    deliveries: Vec<Delivery>,
+    delivery: Vec<u32>,
+    profile_id: Vec<i64>,
+    rows: u64,
+    bad_rows: BadRows,
+}
+
+impl TargetList {
+    /// The columns this load reads, for `inspect` and error messages.
+    pub fn columns(names: &ColumnNames, options: &TargetOptions) -> Vec<ColumnSpec> {
+        let spec = |name| ColumnSpec::required(name, names.source(TableKind::Targets, name));
+        let mut columns = vec![spec("delivery_id"), spec("profile_id")];
+        if options.channel.is_none() {
+            columns.push(spec("channel"));
+        }
+        columns
+    }
+
+    pub fn load(table: &Table, names: &ColumnNames, options: &TargetOptions) -> Result<TargetList, LoadError> {
+        let columns = TargetList::columns(names, options);
+        let parts = table.scan(&columns, |batch| {
+            let delivery_ids = batch.delivery_ids(DELIVERY_ID)?.expect("required column");
+            let profile_ids = batch.ids(PROFILE_ID)?.expect("required column");
+            let channels = if options.channel.is_none() { batch.strings(CHANNEL)? } else { None };
+            let mut part = Part {
+                deliveries: Vec::new(),
+                delivery: Vec::with_capacity(batch.num_rows),
+                profile_id: Vec::with_capacity(batch.num_rows),
+                rows: batch.num_rows as u64,
+                bad_rows: BadRows::default(),
+            };
+            let mut local: HashMap<(String, Channel), u32> = HashMap::default();
+            let mut last: Option<u32> = None;
+            let skip = options.skip_bad_rows;
+            for i in 0..batch.num_rows {
+                let delivery_id = match delivery_ids.get(i) {
+                    Ok(Some(id)) => id,
+                    Ok(None) => {
+                        part.bad_rows.record(skip, batch, DELIVERY_ID, i, BadValue::Null)?;
+                        continue;
+                    }
+                    Err(v) => {
+                        part.bad_rows.record(skip, batch, DELIVERY_ID, i, BadValue::OutOfRange(v.to_string()))?;
+                        continue;
+                    }
+                };
+                let profile_id = match profile_ids.get(i) {
+                    IdValue::Valid(id) => id,
+                    IdValue::Null => {
+                        part.bad_rows.record(skip, batch, PROFILE_ID, i, BadValue::Null)?;
+                        continue;
+                    }
+                    IdValue::OutOfRange(v) => {
+                        part.bad_rows.record(skip, batch, PROFILE_ID, i, BadValue::OutOfRange(v.to_string()))?;
+                        continue;
+                    }
+                };
+                let channel = match (&options.channel, &channels) {
+                    (Some(channel), _) => *channel,
+                    (None, Some(channels)) => match channels.get(i) {
+                        None => {
+                            part.bad_rows.record(skip, batch, CHANNEL, i, BadValue::Null)?;
+                            continue;
+                        }
+                        Some(text) => match Channel::parse(text) {
+                            Some(channel) => channel,
+                            None => {
+                                part.bad_rows.record(skip, batch, CHANNEL, i, BadValue::UnknownChannel(text.into()))?;
+                                continue;
+                            }
+                        },
+                    },
+                    (None, None) => unreachable!("channel column is required without --channel"),
+                };
+                // Targets come in long runs of one delivery: compare with the last one before
+                // hashing, and allocate the key only for a delivery not seen in this batch.
+                let code = match last {
+                    Some(code)
+                        if part.deliveries[code as usize].channel == channel
+                            && part.deliveries[code as usize].id == *delivery_id =>
+                    {
+                        code
+                    }
+                    _ => {
+                        let next = part.deliveries.len() as u32;
+                        let code = *local.entry((delivery_id.into_owned(), channel)).or_insert_with_key(|(id, channel)| {
+                            part.deliveries.push(Delivery { id: id.clone(), channel: *channel });
+                            next
+                        });
+                        last = Some(code);
+                        code
+                    }
+                };
+                part.delivery.push(code);
+                part.profile_id.push(profile_id);
+            }
+            Ok::<_, LoadError>(part)
+        })?;
+        Ok(merge(parts))
+    }
+
+    pub fn len(&self) -> usize {
+        self.profile_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.profile_id.is_empty()
+    }
+
+    /// The channels some delivery uses.
+    pub fn channels(&self) -> Vec<Channel> {
+        let mut channels: Vec<Channel> = self.deliveries.iter().map(|d| d.channel).collect();
+        channels.sort();
+        channels.dedup();
+        channels
+    }
+}
+
+fn merge(parts: Vec<Part>) -> TargetList {
+    let total: usize = parts.iter().map(|p| p.profile_id.len()).sum();
+    let mut list = TargetList {
+        delivery: Vec::with_capacity(total),
+        profile_id: Vec::with_capacity(total),
+        ..TargetList::default()
+    };
+    let mut global: HashMap<Delivery, u32> = HashMap::default();
+    for part in parts {
+        let remap: Vec<u32> = part
+            .deliveries
+            .into_iter()
+            .map(|d| {
+                let next = list.deliveries.len() as u32;
+                *global.entry(d).or_insert_with_key(|d| {
+                    list.deliveries.push(d.clone());
+                    next
+                })
+            })
+            .collect();
+        list.delivery.extend(part.delivery.iter().map(|&c| remap[c as usize]));
+        list.profile_id.extend_from_slice(&part.profile_id);
+        list.rows_read += part.rows;
+        list.bad_rows.merge(&part.bad_rows);
+    }
+    list
+}
