@@ -1,1 +1,88 @@
-fn main() {}
+//! `suppress`: a thin binary over the library crates. Each subcommand lives in its own file
+//! with its own help; this file parses the command line, owns the thread pool, and turns
+//! errors into one line on stderr and an exit code (0 success, 1 data error, 2 usage error).
+
+mod analyze;
+mod gen;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "suppress",
+    version,
+    about = "Decide, for every target row of a campaign's deliveries, whether the message goes out or why not.",
+    long_about = "Decide, for every target row of a campaign's deliveries, whether the message goes out \
+or why not: opted out, no or invalid address, denylisted or quarantined address, duplicate.\n\n\
+Reads Parquet exports of profiles, the address quarantine table and the day's target lists; \
+writes recipients.parquet, exclusions.parquet and summary.json.",
+    after_help = "Run `suppress analyze --help` for the inputs, rules and outputs.\n\
+Exit codes: 0 success, 1 data error (file contents), 2 usage error (command line, missing path)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Analyze(analyze::Args),
+    Gen(gen::Args),
+}
+
+/// How a failed run ends.
+pub enum Failure {
+    /// About the command line: exit code 2.
+    Usage(anyhow::Error),
+    /// About file contents or writing outputs: exit code 1.
+    Data(anyhow::Error),
+}
+
+fn main() -> ExitCode {
+    // A bug must still end in one readable line, never a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("suppress: internal error: {message}{place} (please report this)");
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = e.exit_code();
+            let _ = e.print();
+            return ExitCode::from(code as u8);
+        }
+    };
+    let result = match cli.command {
+        Command::Analyze(args) => analyze::run(args),
+        Command::Gen(args) => gen::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(e)) => {
+            eprintln!("suppress: error: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Data(e)) => {
+            eprintln!("suppress: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Runs `f` on a rayon pool of `threads` threads (0: one per core).
+pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T, Failure> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("suppress-{i}"))
+        .build()
+        .map_err(|e| Failure::Usage(anyhow::anyhow!("--threads {threads}: {e}")))?;
+    Ok(pool.install(f))
+}

@@ -27,6 +27,6 @@ pub use addresses::{AddressBook, AddressEntry, OptoutAddresses};
 pub use bad_rows::BadRows;
 pub use bits::DenseBits;
 pub use id_map::IdMap;
-pub use profiles::{ProfileIndex, ProfileOptions};
+pub use profiles::{channel_bit, ProfileIndex, ProfileOptions, ACCEPTED, OPTOUT_ALL};
 pub use quarantine::{QuarantineIndex, QuarantineStats};
 pub use targets::{Delivery, TargetList, TargetOptions};

@@ -1,0 +1,268 @@
+//! Plan (open and check the inputs), then execute (load, classify, deduplicate, write).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use serde_json::json;
+use suppress_index::{
+    AddressBook, DenseBits, OptoutAddresses, ProfileIndex, ProfileOptions, QuarantineIndex, TargetList,
+    TargetOptions,
+};
+use suppress_load::Table;
+use suppress_model::Channel;
+
+use crate::classify::{classify_all, Indexes};
+use crate::output::{self, Staged};
+use crate::summary::{count_by_delivery, Counts, DeliverySummary, Summary, TableSummary};
+use crate::{dedup, AnalyzeError, Config};
+
+/// The opened inputs of one run. Opening maps every file and reads every footer, so a wrong
+/// path, a file that is not Parquet or a missing targets column fails before any decoding.
+pub struct Plan {
+    pub config: Config,
+    pub profiles: Table,
+    pub targets: Table,
+    pub quarantine: Option<Table>,
+}
+
+/// The result of a run.
+pub struct Analysis {
+    pub summary: Summary,
+    /// Outcome per accepted target row, in table order: 0 kept, n = reason n.
+    pub codes: Vec<u8>,
+}
+
+/// Records the wall time of each phase.
+struct Clock {
+    start: Instant,
+    phases: Vec<(String, u64)>,
+}
+
+impl Clock {
+    fn time<T>(&mut self, name: &str, f: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let value = f();
+        self.phases.push((name.into(), t.elapsed().as_millis() as u64));
+        value
+    }
+}
+
+impl Plan {
+    pub fn open(config: Config) -> Result<Plan, AnalyzeError> {
+        let targets = Table::open(&config.targets)?;
+        let target_options = target_options(&config);
+        targets.check_columns(&TargetList::columns(&config.names, &target_options))?;
+        let profiles = Table::open(&config.profiles)?;
+        let quarantine = match &config.quarantine {
+            Some(path) => {
+                let table = Table::open(path)?;
+                table.check_columns(&QuarantineIndex::columns(&config.names))?;
+                Some(table)
+            }
+            None => None,
+        };
+        Ok(Plan { config, profiles, targets, quarantine })
+    }
+
+    /// Runs the analysis and, when `out` is given, writes the three outputs there atomically.
+    pub fn execute(&self, out: Option<&Path>) -> Result<Analysis, AnalyzeError> {
+        let config = &self.config;
+        let mut clock = Clock { start: Instant::now(), phases: Vec::new() };
+
+        let targets = clock.time("load_targets", || TargetList::load(&self.targets, &config.names, &target_options(config)))?;
+        let channels = targets.channels();
+        let profile_options = ProfileOptions {
+            channels: channels.clone(),
+            allow_missing_optout: config.allow_missing_optout,
+            skip_bad_rows: config.skip_bad_rows,
+        };
+        let profiles = clock.time("load_profiles", || ProfileIndex::load(&self.profiles, &config.names, &profile_options))?;
+        let targeted = clock.time("mark_targeted", || targeted_rows(&targets, &profiles, &channels));
+        let (addresses, optout_addresses) = clock.time("load_addresses", || {
+            AddressBook::load(
+                &self.profiles,
+                &config.names,
+                &profiles,
+                &targeted,
+                &config.canonicalizer,
+                config.propagate_optout,
+            )
+        })?;
+        drop(targeted);
+        let quarantine = match &self.quarantine {
+            Some(table) => Some(clock.time("load_quarantine", || {
+                QuarantineIndex::load(
+                    table,
+                    &config.names,
+                    &channels,
+                    &config.canonicalizer,
+                    config.as_of_nanos(),
+                    config.skip_bad_rows,
+                )
+            })?),
+            None => None,
+        };
+        let ix = Indexes {
+            targets: &targets,
+            profiles: &profiles,
+            addresses: &addresses,
+            optout_addresses: config.propagate_optout.then_some(&optout_addresses),
+            quarantine: quarantine.as_ref(),
+        };
+        let mut codes = clock.time("classify", || classify_all(&ix));
+        clock.time("deduplicate", || dedup::mark_duplicates(&ix, &mut codes));
+        let counts = count_by_delivery(&targets, &codes);
+
+        let mut summary = self.summary(&targets, &profiles, quarantine.as_ref(), &optout_addresses, &channels, &counts);
+        if let Some(dir) = out {
+            let mut staged = Staged::new(dir)?;
+            let recipients_path = staged.temp_path(output::RECIPIENTS);
+            let exclusions_path = staged.temp_path(output::EXCLUSIONS);
+            let summary_path = staged.temp_path(output::SUMMARY);
+            let (recipients, exclusions) = clock.time("write", || {
+                rayon::join(
+                    || output::write_recipients(&recipients_path, &ix, &codes),
+                    || output::write_exclusions(&exclusions_path, &ix, &codes),
+                )
+            });
+            recipients?;
+            exclusions?;
+            summary.timings_ms = clock.phases.clone();
+            summary.timings_ms.push(("total".into(), clock.start.elapsed().as_millis() as u64));
+            std::fs::write(&summary_path, summary.to_json())
+                .map_err(|e| AnalyzeError::Write { path: summary_path.clone(), message: e.to_string() })?;
+            staged.commit()?;
+        } else {
+            summary.timings_ms = clock.phases.clone();
+            summary.timings_ms.push(("total".into(), clock.start.elapsed().as_millis() as u64));
+        }
+        Ok(Analysis { summary, codes })
+    }
+
+    fn summary(
+        &self,
+        targets: &TargetList,
+        profiles: &ProfileIndex,
+        quarantine: Option<&QuarantineIndex>,
+        optout_addresses: &OptoutAddresses,
+        channels: &[Channel],
+        counts: &[Counts],
+    ) -> Summary {
+        let config = &self.config;
+        let table = |t: &Table, rows: u64, bad: &suppress_index::BadRows, details: BTreeMap<String, serde_json::Value>| {
+            TableSummary {
+                path: t.path.display().to_string(),
+                files: t.files.len(),
+                bytes: t.num_bytes(),
+                rows,
+                bad_rows: bad.counts.clone(),
+                details,
+            }
+        };
+        let per_channel = |f: &dyn Fn(Channel) -> u64| {
+            channels.iter().map(|c| (c.name().to_string(), json!(f(*c)))).collect::<serde_json::Map<_, _>>()
+        };
+        let mut inputs = BTreeMap::new();
+        inputs.insert(
+            "profiles",
+            table(
+                &self.profiles,
+                profiles.rows_read,
+                &profiles.bad_rows,
+                BTreeMap::from([
+                    ("accepted".into(), json!(profiles.accepted)),
+                    ("optout_all".into(), json!(profiles.optout_all.len())),
+                    ("optout_by_channel".into(), json!(per_channel(&|c| profiles.optout_by_channel[c.index()].len()))),
+                ]),
+            ),
+        );
+        if config.propagate_optout {
+            if let Some(p) = inputs.get_mut("profiles") {
+                p.details.insert(
+                    "optout_addresses_by_channel".into(),
+                    json!(per_channel(&|c| optout_addresses.len(c) as u64)),
+                );
+            }
+        }
+        inputs.insert(
+            "targets",
+            table(
+                &self.targets,
+                targets.rows_read,
+                &targets.bad_rows,
+                BTreeMap::from([("deliveries".into(), json!(targets.deliveries.len()))]),
+            ),
+        );
+        if let (Some(t), Some(q)) = (&self.quarantine, quarantine) {
+            let s = &q.stats;
+            inputs.insert(
+                "quarantine",
+                table(
+                    t,
+                    s.rows_read,
+                    &s.bad_rows,
+                    BTreeMap::from([
+                        ("expired".into(), json!(s.expired)),
+                        ("active".into(), json!(s.usable - s.expired)),
+                        (
+                            "ignored".into(),
+                            json!({"missing_address": s.ignored_missing, "invalid_address": s.ignored_invalid}),
+                        ),
+                        ("excluded_addresses_by_channel".into(), json!(per_channel(&|c| q.excluded(c) as u64))),
+                    ]),
+                ),
+            );
+        }
+        let deliveries: Vec<DeliverySummary> = targets
+            .deliveries
+            .iter()
+            .zip(counts)
+            .map(|(d, c)| DeliverySummary { delivery_id: d.id.clone(), channel: d.channel.name().into(), counts: *c })
+            .collect();
+        let mut totals = Counts::default();
+        for c in counts {
+            for (t, v) in totals.0.iter_mut().zip(c.0) {
+                *t += v;
+            }
+        }
+        Summary {
+            suppress_version: env!("CARGO_PKG_VERSION"),
+            inputs,
+            warnings: profiles.warnings.clone(),
+            options: json!({
+                "as_of": config.as_of.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                "channel": config.channel.map(Channel::name),
+                "default_country": config.canonicalizer.default_country.map(|c| c.to_string()),
+                "propagate_optout": config.propagate_optout,
+                "skip_bad_rows": config.skip_bad_rows,
+                "allow_missing_optout": config.allow_missing_optout,
+                "column_map": config.names.describe(),
+                "threads": rayon::current_num_threads(),
+            }),
+            deliveries,
+            totals,
+            timings_ms: Vec::new(),
+        }
+    }
+}
+
+fn target_options(config: &Config) -> TargetOptions {
+    TargetOptions { channel: config.channel, skip_bad_rows: config.skip_bad_rows }
+}
+
+/// Per channel used, the dense profile rows some delivery of that channel targets.
+fn targeted_rows(targets: &TargetList, profiles: &ProfileIndex, channels: &[Channel]) -> Vec<(Channel, DenseBits)> {
+    let mut bits: Vec<(Channel, DenseBits)> = channels.iter().map(|&c| (c, DenseBits::new(profiles.len()))).collect();
+    let slot_of_delivery: Vec<usize> = targets
+        .deliveries
+        .iter()
+        .map(|d| channels.iter().position(|&c| c == d.channel).expect("channel listed"))
+        .collect();
+    for (delivery, &profile_id) in targets.delivery.iter().zip(&targets.profile_id) {
+        if let Some(row) = profiles.row(profile_id) {
+            bits[slot_of_delivery[*delivery as usize]].1.set(row);
+        }
+    }
+    bits
+}

@@ -1,0 +1,146 @@
+//! `suppress analyze`: the delivery analysis.
+
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+use suppress_analyze::{parse_as_of, summary::render_table, AnalyzeError, Config, Plan};
+use suppress_load::{ColumnNames, Preset};
+use suppress_model::{Canonicalizer, Channel, CountryCode};
+
+use crate::{with_threads, Failure};
+
+const ABOUT: &str = "Decide for every target row whether the message goes out, or the first reason it does not.";
+
+const LONG_ABOUT: &str = "\
+Decide for every target row whether the message goes out, or the first reason it does not.
+
+INPUTS (each a Parquet file, or a directory of Parquet files read as one table)
+  --profiles    profile_id (required, unique), optout, optout_email, optout_sms, optout_phone,
+                optout_fax, optout_push, optout_direct_mail, and the address columns email,
+                mobile_phone, phone, fax, push_token, postal_address. Only the columns of the
+                channels your deliveries use are read.
+  --targets     delivery_id (string or integer), profile_id, channel (omit with --channel).
+  --quarantine  address, channel, status (denylisted, quarantined, allowlisted, valid and their
+                aliases), expires_at (optional timestamp or date; null never expires).
+  Strings may be any Arrow string type, ids any integer type, flags Boolean or integer
+  (0 = false, null = false). Other columns are ignored. Rename with --map or --preset.
+
+RULES (first that applies): unknown_profile, optout_all, optout_channel, missing_address,
+invalid_address, optout_address (--propagate-optout only), denylisted, quarantined, duplicate
+(per delivery, the smallest profile_id of one canonical address is kept).
+
+OUTPUTS in --out DIR, written atomically: recipients.parquet (delivery_id, channel, profile_id,
+address), exclusions.parquet (... reason, address), summary.json; a table on stderr.";
+
+const EXAMPLE: &str = "\
+EXAMPLES
+  suppress analyze --profiles data/profiles.parquet --targets data/targets.parquet \\
+      --quarantine data/quarantine.parquet --default-country 33 --out out/
+
+  suppress analyze --profiles crm/ --targets todays_list.parquet --channel email \\
+      --preset adobe --map targets.profile_id=recipient_id --out out/
+
+Exit codes: 0 success, 1 data error, 2 usage error.";
+
+#[derive(clap::Args)]
+#[command(about = ABOUT, long_about = LONG_ABOUT, after_long_help = EXAMPLE, after_help = "Run with --help for the input columns, rules, outputs and examples.")]
+pub struct Args {
+    /// Profiles table: a Parquet file or a directory of them.
+    #[arg(long, value_name = "PATH")]
+    profiles: PathBuf,
+    /// Target lists of the deliveries: a Parquet file or a directory of them.
+    #[arg(long, value_name = "PATH")]
+    targets: PathBuf,
+    /// Address quarantine table (optional): a Parquet file or a directory of them.
+    #[arg(long, value_name = "PATH")]
+    quarantine: Option<PathBuf>,
+    /// Directory for recipients.parquet, exclusions.parquet and summary.json (created if needed).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Channel of every target row (email, sms, phone, fax, push, direct_mail); the targets
+    /// table then needs no channel column, and one it has is not read.
+    #[arg(long, value_name = "NAME")]
+    channel: Option<String>,
+    /// Quarantine entries expiring at or before this instant are inactive (RFC 3339; default: now).
+    #[arg(long, value_name = "RFC3339")]
+    as_of: Option<String>,
+    /// Calling code (1 to 3 digits, e.g. 33) for phone numbers written without one.
+    #[arg(long, value_name = "CC")]
+    default_country: Option<String>,
+    /// Also exclude an address that any opted-out profile has (one person, two profiles).
+    #[arg(long)]
+    propagate_optout: bool,
+    /// Skip and count bad rows (null or negative ids, duplicate profile_id, unknown channel or
+    /// status) instead of failing.
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// Read a missing opt-out column as all false (recorded as a warning in the summary).
+    #[arg(long)]
+    allow_missing_optout: bool,
+    /// Worker threads (0: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    threads: usize,
+    /// Read a contract column from another column name, e.g. profiles.email=EmailAddress.
+    #[arg(long = "map", value_name = "TABLE.NAME=COLUMN")]
+    maps: Vec<String>,
+    /// Read an export with a known schema's column names: adobe (Adobe Campaign recipients).
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
+}
+
+fn config(args: &Args) -> Result<Config, String> {
+    let mut config = Config::new(args.profiles.clone(), args.targets.clone());
+    config.quarantine = args.quarantine.clone();
+    if let Some(name) = &args.channel {
+        config.channel = Some(
+            Channel::parse(name).ok_or_else(|| format!("--channel {name:?}: unknown channel; use one of {}", Channel::names()))?,
+        );
+    }
+    if let Some(text) = &args.as_of {
+        config.as_of = parse_as_of(text)?;
+    }
+    if let Some(cc) = &args.default_country {
+        config.canonicalizer = Canonicalizer::new(Some(CountryCode::parse(cc).map_err(|e| format!("--default-country {e}"))?));
+    }
+    let preset = match &args.preset {
+        Some(name) => Some(Preset::parse(name).ok_or_else(|| format!("--preset {name:?}: unknown preset; use adobe"))?),
+        None => None,
+    };
+    config.names = ColumnNames::new(preset, &args.maps)?;
+    config.propagate_optout = args.propagate_optout;
+    config.skip_bad_rows = args.skip_bad_rows;
+    config.allow_missing_optout = args.allow_missing_optout;
+    Ok(config)
+}
+
+fn failure(e: AnalyzeError) -> Failure {
+    if e.is_usage() {
+        Failure::Usage(e.into())
+    } else {
+        Failure::Data(e.into())
+    }
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let config = config(&args).map_err(|e| Failure::Usage(anyhow!(e)))?;
+    let out = args.out.clone();
+    let analysis = with_threads(args.threads, move || {
+        let plan = Plan::open(config)?;
+        plan.execute(Some(&out))
+    })?
+    .map_err(failure)?;
+    let summary = &analysis.summary;
+    eprint!("{}", render_table(summary));
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
+    }
+    for (name, input) in &summary.inputs {
+        let skipped: u64 = input.bad_rows.values().sum();
+        if skipped > 0 {
+            eprintln!("skipped {skipped} bad rows of {name}: {:?}", input.bad_rows);
+        }
+    }
+    let total = summary.timings_ms.last().map_or(0, |t| t.1);
+    eprintln!("wrote {} in {:.2}s", args.out.display(), total as f64 / 1000.0);
+    Ok(())
+}
