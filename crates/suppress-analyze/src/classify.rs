@@ -1,7 +1,9 @@
 //! Reasons 1 to 8: everything that can be decided from one target row alone.
 
 use rayon::prelude::*;
-use suppress_index::{channel_bit, AddressBook, AddressEntry, OptoutAddresses, ProfileIndex, QuarantineIndex, TargetList, OPTOUT_ALL};
+use suppress_index::{
+    channel_bit, AddressBook, AddressEntry, OptoutAddresses, ProfileIndex, QuarantineIndex, TargetList, OPTOUT_ALL,
+};
 use suppress_model::{QuarantineStatus, Reason};
 
 /// The outcome code of a row that is still kept: 0. Other codes are [`Reason::number`].

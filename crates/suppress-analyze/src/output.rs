@@ -75,10 +75,16 @@ pub fn write_recipients(path: &Path, ix: &Indexes, codes: &[u8]) -> Result<u64, 
         Field::new("profile_id", DataType::Int64, false),
         Field::new("address", DataType::Utf8, false),
     ]));
-    write_rows(path, schema, codes, |code| code == KEPT, |columns, row, _| {
-        columns.push_common(ix, row);
-        columns.address.append_option(address_of(ix, row));
-    })
+    write_rows(
+        path,
+        schema,
+        codes,
+        |code| code == KEPT,
+        |columns, row, _| {
+            columns.push_common(ix, row);
+            columns.address.append_option(address_of(ix, row));
+        },
+    )
 }
 
 /// Writes `exclusions.parquet` (every other row, with its reason) to `path`.
@@ -90,12 +96,18 @@ pub fn write_exclusions(path: &Path, ix: &Indexes, codes: &[u8]) -> Result<u64, 
         Field::new("reason", DataType::Utf8, false),
         Field::new("address", DataType::Utf8, true),
     ]));
-    write_rows(path, schema, codes, |code| code != KEPT, |columns, row, code| {
-        let reason = Reason::from_number(code).expect("valid reason code");
-        columns.push_common(ix, row);
-        columns.reason.append_value(reason.name());
-        columns.address.append_option(if reason.has_address() { address_of(ix, row) } else { None });
-    })
+    write_rows(
+        path,
+        schema,
+        codes,
+        |code| code != KEPT,
+        |columns, row, code| {
+            let reason = Reason::from_number(code).expect("valid reason code");
+            columns.push_common(ix, row);
+            columns.reason.append_value(reason.name());
+            columns.address.append_option(if reason.has_address() { address_of(ix, row) } else { None });
+        },
+    )
 }
 
 /// Column builders shared by both outputs.

@@ -6,8 +6,7 @@ use std::time::Instant;
 
 use serde_json::json;
 use suppress_index::{
-    AddressBook, DenseBits, OptoutAddresses, ProfileIndex, ProfileOptions, QuarantineIndex, TargetList,
-    TargetOptions,
+    AddressBook, DenseBits, OptoutAddresses, ProfileIndex, ProfileOptions, QuarantineIndex, TargetList, TargetOptions,
 };
 use suppress_load::Table;
 use suppress_model::Channel;
@@ -70,14 +69,16 @@ impl Plan {
         let config = &self.config;
         let mut clock = Clock { start: Instant::now(), phases: Vec::new() };
 
-        let targets = clock.time("load_targets", || TargetList::load(&self.targets, &config.names, &target_options(config)))?;
+        let targets =
+            clock.time("load_targets", || TargetList::load(&self.targets, &config.names, &target_options(config)))?;
         let channels = targets.channels();
         let profile_options = ProfileOptions {
             channels: channels.clone(),
             allow_missing_optout: config.allow_missing_optout,
             skip_bad_rows: config.skip_bad_rows,
         };
-        let profiles = clock.time("load_profiles", || ProfileIndex::load(&self.profiles, &config.names, &profile_options))?;
+        let profiles =
+            clock.time("load_profiles", || ProfileIndex::load(&self.profiles, &config.names, &profile_options))?;
         let targeted = clock.time("mark_targeted", || targeted_rows(&targets, &profiles, &channels));
         let (addresses, optout_addresses) = clock.time("load_addresses", || {
             AddressBook::load(
@@ -150,16 +151,17 @@ impl Plan {
         counts: &[Counts],
     ) -> Summary {
         let config = &self.config;
-        let table = |t: &Table, rows: u64, bad: &suppress_index::BadRows, details: BTreeMap<String, serde_json::Value>| {
-            TableSummary {
-                path: t.path.display().to_string(),
-                files: t.files.len(),
-                bytes: t.num_bytes(),
-                rows,
-                bad_rows: bad.counts.clone(),
-                details,
-            }
-        };
+        let table =
+            |t: &Table, rows: u64, bad: &suppress_index::BadRows, details: BTreeMap<String, serde_json::Value>| {
+                TableSummary {
+                    path: t.path.display().to_string(),
+                    files: t.files.len(),
+                    bytes: t.num_bytes(),
+                    rows,
+                    bad_rows: bad.counts.clone(),
+                    details,
+                }
+            };
         let per_channel = |f: &dyn Fn(Channel) -> u64| {
             channels.iter().map(|c| (c.name().to_string(), json!(f(*c)))).collect::<serde_json::Map<_, _>>()
         };

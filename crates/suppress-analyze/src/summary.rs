@@ -144,7 +144,15 @@ pub fn render_table(summary: &Summary) -> String {
         let cells: Vec<String> = row
             .iter()
             .enumerate()
-            .map(|(k, cell)| if k < 2 { format!("{cell:<w$}", w = widths[k]) } else { format!("{cell:>w$}", w = widths[k]) })
+            .map(
+                |(k, cell)| {
+                    if k < 2 {
+                        format!("{cell:<w$}", w = widths[k])
+                    } else {
+                        format!("{cell:>w$}", w = widths[k])
+                    }
+                },
+            )
             .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');

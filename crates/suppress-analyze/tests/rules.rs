@@ -29,6 +29,9 @@ fn profiles(rows: &[Profile]) -> Vec<(&'static str, ArrayRef)> {
     columns
 }
 
+/// Quarantine rows: (address, channel, status, expires_at as RFC 3339 or null).
+type QRow<'a> = (&'a str, &'a str, &'a str, Option<&'a str>);
+
 /// A targets table of (delivery_id, profile_id, channel).
 fn targets(rows: &[(&str, i64, &str)]) -> Vec<(&'static str, ArrayRef)> {
     vec![
@@ -40,18 +43,13 @@ fn targets(rows: &[(&str, i64, &str)]) -> Vec<(&'static str, ArrayRef)> {
 
 /// A quarantine table of (address, channel, status, expires_at as RFC 3339 or null).
 fn quarantine(rows: &[(&str, &str, &str, Option<&str>)]) -> Vec<(&'static str, ArrayRef)> {
-    let expires: Vec<Option<i64>> = rows
-        .iter()
-        .map(|r| r.3.map(|t| parse_as_of(t).unwrap().timestamp_nanos_opt().unwrap()))
-        .collect();
+    let expires: Vec<Option<i64>> =
+        rows.iter().map(|r| r.3.map(|t| parse_as_of(t).unwrap().timestamp_nanos_opt().unwrap())).collect();
     vec![
         ("address", utf8(&rows.iter().map(|r| Some(r.0)).collect::<Vec<_>>())),
         ("channel", utf8(&rows.iter().map(|r| Some(r.1)).collect::<Vec<_>>())),
         ("status", utf8(&rows.iter().map(|r| Some(r.2)).collect::<Vec<_>>())),
-        (
-            "expires_at",
-            std::sync::Arc::new(arrow::array::TimestampNanosecondArray::from(expires).with_timezone("UTC")),
-        ),
+        ("expires_at", std::sync::Arc::new(arrow::array::TimestampNanosecondArray::from(expires).with_timezone("UTC"))),
     ]
 }
 
@@ -65,7 +63,7 @@ struct Run {
 fn run_with(
     profile_rows: &[Profile],
     target_rows: &[(&str, i64, &str)],
-    quarantine_rows: Option<&[(&str, &str, &str, Option<&str>)]>,
+    quarantine_rows: Option<&[QRow]>,
     tweak: impl FnOnce(&mut Config),
 ) -> Result<Run, AnalyzeError> {
     let dir = tempfile::tempdir().unwrap();
@@ -86,11 +84,7 @@ fn run_with(
     Ok(Run { rows: read_outputs(&out), summary: analysis.summary })
 }
 
-fn run(
-    profile_rows: &[Profile],
-    target_rows: &[(&str, i64, &str)],
-    quarantine_rows: Option<&[(&str, &str, &str, Option<&str>)]>,
-) -> Vec<OutRow> {
+fn run(profile_rows: &[Profile], target_rows: &[(&str, i64, &str)], quarantine_rows: Option<&[QRow]>) -> Vec<OutRow> {
     run_with(profile_rows, target_rows, quarantine_rows, |_| {}).unwrap().rows
 }
 
@@ -117,8 +111,18 @@ fn each_reason_alone() {
             (8, false, false, false, Some("kept@x.io"), None),
             (9, false, false, false, Some("\t"), None),
         ],
-        &[("d", 1, "email"), ("d", 2, "email"), ("d", 3, "email"), ("d", 4, "email"), ("d", 5, "email"),
-          ("d", 6, "email"), ("d", 7, "email"), ("d", 8, "email"), ("d", 9, "email"), ("d", 10, "email")],
+        &[
+            ("d", 1, "email"),
+            ("d", 2, "email"),
+            ("d", 3, "email"),
+            ("d", 4, "email"),
+            ("d", 5, "email"),
+            ("d", 6, "email"),
+            ("d", 7, "email"),
+            ("d", 8, "email"),
+            ("d", 9, "email"),
+            ("d", 10, "email"),
+        ],
         Some(&[("DENY@x.io", "email", "denylisted", None), ("quar@x.io", "email", "quarantined", None)]),
     );
     assert_eq!(
@@ -149,7 +153,14 @@ fn the_first_reason_wins() {
             (4, false, false, false, Some("both@x.io"), None),
             (5, false, false, false, Some("both@x.io"), None),
         ],
-        &[("d", 1, "email"), ("d", 2, "email"), ("d", 3, "email"), ("d", 4, "email"), ("d", 5, "email"), ("d", 5, "email")],
+        &[
+            ("d", 1, "email"),
+            ("d", 2, "email"),
+            ("d", 3, "email"),
+            ("d", 4, "email"),
+            ("d", 5, "email"),
+            ("d", 5, "email"),
+        ],
         Some(&[("both@x.io", "email", "quarantined", None), ("both@x.io", "email", "blacklisted", None)]),
     );
     assert_eq!(
@@ -186,7 +197,14 @@ fn duplicates_keep_the_smallest_profile_id_per_delivery() {
             (20, false, false, false, Some("same@x.io"), None),
             (40, false, false, false, Some("solo@x.io"), None),
         ],
-        &[("d", 30, "email"), ("d", 20, "email"), ("d", 10, "email"), ("d", 40, "email"), ("d", 40, "email"), ("other", 30, "email")],
+        &[
+            ("d", 30, "email"),
+            ("d", 20, "email"),
+            ("d", 10, "email"),
+            ("d", 40, "email"),
+            ("d", 40, "email"),
+            ("other", 30, "email"),
+        ],
         None,
     );
     assert_eq!(
@@ -319,10 +337,9 @@ fn default_country_makes_national_numbers_valid() {
     let t = [("s", 1, "sms")];
     let without = run(&p, &t, None);
     assert_eq!(outcomes(&without, "s"), vec![o(1, "invalid_address", Some("0612345678"))]);
-    let with = run_with(&p, &t, None, |c| {
-        c.canonicalizer = Canonicalizer::new(Some(CountryCode::parse("33").unwrap()))
-    })
-    .unwrap();
+    let with =
+        run_with(&p, &t, None, |c| c.canonicalizer = Canonicalizer::new(Some(CountryCode::parse("33").unwrap())))
+            .unwrap();
     assert_eq!(outcomes(&with.rows, "s"), vec![o(1, "kept", Some("+33612345678"))]);
 }
 
@@ -342,7 +359,8 @@ fn propagate_optout_excludes_addresses_of_opted_out_profiles() {
         outcomes(&plain, "e"),
         vec![o(2, "kept", Some("shared@x.io")), o(4, "kept", Some("all@x.io")), o(6, "kept", Some("smsonly@x.io"))]
     );
-    let propagated = run_with(&p, &t, Some(&[("shared@x.io", "email", "denylisted", None)]), |c| c.propagate_optout = true).unwrap();
+    let propagated =
+        run_with(&p, &t, Some(&[("shared@x.io", "email", "denylisted", None)]), |c| c.propagate_optout = true).unwrap();
     assert_eq!(
         outcomes(&propagated.rows, "e"),
         vec![
@@ -366,7 +384,10 @@ fn a_duplicated_profile_id_fails_or_is_dropped_whole() {
     let t = [("d", 1, "email"), ("d", 2, "email")];
     let err = run_with(&p, &t, None, |_| {}).err().expect("duplicate id fails");
     let message = err.to_string();
-    assert!(message.contains("profiles.parquet") && message.contains("row 3") && message.contains("duplicate profile_id 1"), "{message}");
+    assert!(
+        message.contains("profiles.parquet") && message.contains("row 3") && message.contains("duplicate profile_id 1"),
+        "{message}"
+    );
     let skipped = run_with(&p, &t, None, |c| c.skip_bad_rows = true).unwrap();
     assert_eq!(outcomes(&skipped.rows, "d"), vec![o(1, "unknown_profile", None), o(2, "kept", Some("b@x.io"))]);
     assert_eq!(skipped.summary.inputs["profiles"].bad_rows["profile_id: duplicate_id"], 2);
@@ -377,7 +398,11 @@ fn missing_optout_column_fails_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("p.parquet");
     let t = dir.path().join("t.parquet");
-    write_table(&p, vec![("profile_id", i64s(&[1])), ("optout", bools(&[Some(false)])), ("email", utf8(&[Some("a@x.io")]))], 10);
+    write_table(
+        &p,
+        vec![("profile_id", i64s(&[1])), ("optout", bools(&[Some(false)])), ("email", utf8(&[Some("a@x.io")]))],
+        10,
+    );
     write_table(&t, targets(&[("d", 1, "email")]), 10);
     let config = Config::new(p.clone(), t.clone());
     let err = Plan::open(config).unwrap().execute(None).err().expect("missing optout_email");
@@ -407,4 +432,3 @@ fn summary_counts_match_outputs() {
     assert_eq!(json["totals"]["targeted"], 3);
     assert_eq!(json["inputs"]["targets"]["rows"], 3);
 }
-

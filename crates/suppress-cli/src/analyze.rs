@@ -93,14 +93,16 @@ fn config(args: &Args) -> Result<Config, String> {
     config.quarantine = args.quarantine.clone();
     if let Some(name) = &args.channel {
         config.channel = Some(
-            Channel::parse(name).ok_or_else(|| format!("--channel {name:?}: unknown channel; use one of {}", Channel::names()))?,
+            Channel::parse(name)
+                .ok_or_else(|| format!("--channel {name:?}: unknown channel; use one of {}", Channel::names()))?,
         );
     }
     if let Some(text) = &args.as_of {
         config.as_of = parse_as_of(text)?;
     }
     if let Some(cc) = &args.default_country {
-        config.canonicalizer = Canonicalizer::new(Some(CountryCode::parse(cc).map_err(|e| format!("--default-country {e}"))?));
+        config.canonicalizer =
+            Canonicalizer::new(Some(CountryCode::parse(cc).map_err(|e| format!("--default-country {e}"))?));
     }
     let preset = match &args.preset {
         Some(name) => Some(Preset::parse(name).ok_or_else(|| format!("--preset {name:?}: unknown preset; use adobe"))?),

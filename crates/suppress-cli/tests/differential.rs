@@ -174,14 +174,26 @@ fn compare(profiles: u64, seed: u64) {
             let got = engine(dir.path(), &canon, propagate, threads);
             assert_eq!(got.len(), want.len(), "seed {seed}, {profiles} profiles, {country:?}, propagate {propagate}");
             for (g, w) in got.iter().zip(&want) {
-                assert_eq!(g, w, "seed {seed}, {profiles} profiles, {country:?}, propagate {propagate}, {threads} threads");
+                assert_eq!(
+                    g, w,
+                    "seed {seed}, {profiles} profiles, {country:?}, propagate {propagate}, {threads} threads"
+                );
             }
         }
         // Every reason shows up, so the comparison exercises every rule.
         let reasons: HashSet<&str> = want.iter().map(|r| r.3.as_str()).collect();
         if profiles >= 5000 && country.is_some() {
-            let mut expected = vec!["kept", "unknown_profile", "optout_all", "optout_channel", "missing_address",
-                "invalid_address", "denylisted", "quarantined", "duplicate"];
+            let mut expected = vec![
+                "kept",
+                "unknown_profile",
+                "optout_all",
+                "optout_channel",
+                "missing_address",
+                "invalid_address",
+                "denylisted",
+                "quarantined",
+                "duplicate",
+            ];
             if propagate {
                 expected.push("optout_address");
             }

@@ -17,11 +17,20 @@ use crate::{GenConfig, GenError};
 
 const TABLE: u64 = 1;
 
-const FIRST: [&str; 12] = ["anna", "bruno", "chloé", "david", "emma", "farid", "gina", "hugo", "inès", "jules", "karl", "léa"];
-const LAST: [&str; 10] = ["martin", "bernard", "dubois", "thomas", "robert", "petit", "durand", "leroy", "moreau", "simon"];
+const FIRST: [&str; 12] =
+    ["anna", "bruno", "chloé", "david", "emma", "farid", "gina", "hugo", "inès", "jules", "karl", "léa"];
+const LAST: [&str; 10] =
+    ["martin", "bernard", "dubois", "thomas", "robert", "petit", "durand", "leroy", "moreau", "simon"];
 const DOMAINS: [&str; 8] =
     ["gmail.com", "yahoo.fr", "orange.fr", "hotmail.com", "free.fr", "example.org", "bücher.de", "mail.co.uk"];
-const STREETS: [&str; 6] = ["rue de la Paix", "avenue Victor Hugo", "boulevard Haussmann", "place Bellecour", "chemin des Vignes", "allée des Tilleuls"];
+const STREETS: [&str; 6] = [
+    "rue de la Paix",
+    "avenue Victor Hugo",
+    "boulevard Haussmann",
+    "place Bellecour",
+    "chemin des Vignes",
+    "allée des Tilleuls",
+];
 const CITIES: [&str; 5] = ["Paris", "Lyon", "Marseille", "Toulouse", "Bordeaux"];
 
 /// The profile id of profile index `i`: ascending, with a gap every 51 ids (`51 * m` is never
@@ -121,13 +130,15 @@ fn email(seed: u64, i: u64, rng: &mut Rng) -> Option<String> {
 /// A phone number in one of the formats exports mix.
 pub fn format_number(rng: &mut Rng, national: u64) -> String {
     let d = format!("{national:09}");
-    let pairs = |s: &str| s.as_bytes().chunks(2).map(|c| std::str::from_utf8(c).expect("digits")).collect::<Vec<_>>().join(" ");
+    // The eight digits after the first, in pairs joined by `sep`.
+    let pairs =
+        |sep: &str| d.as_bytes()[1..].chunks(2).map(|c| String::from_utf8_lossy(c)).collect::<Vec<_>>().join(sep);
     match rng.below(6) {
-        0 => format!("+33 {} {}", &d[..1], pairs(&d[1..])),
+        0 => format!("+33 {} {}", &d[..1], pairs(" ")),
         1 => format!("+33{d}"),
         2 => format!("0033{d}"),
-        3 => format!("0{} {}", &d[..1], pairs(&d[1..])),
-        4 => format!("0{}-{}", &d[..1], d[1..].as_bytes().chunks(2).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("-")),
+        3 => format!("0{} {}", &d[..1], pairs(" ")),
+        4 => format!("0{}-{}", &d[..1], pairs("-")),
         _ => format!("(0{}) {}.{}", &d[..1], &d[1..5], &d[5..]),
     }
 }

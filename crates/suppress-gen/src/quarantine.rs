@@ -20,8 +20,18 @@ pub const PIVOT_MICROS: i64 = 1_793_491_200_000_000;
 const YEAR_MICROS: i64 = 365 * 86_400 * 1_000_000;
 
 const STATUSES: [&str; 12] = [
-    "quarantined", "Quarantine", "QUARANTINED", "denylisted", "blacklisted", "Blocklisted", "denylist", "allowlisted",
-    "whitelisted", "valid", "with_errors", "Erroneous",
+    "quarantined",
+    "Quarantine",
+    "QUARANTINED",
+    "denylisted",
+    "blacklisted",
+    "Blocklisted",
+    "denylist",
+    "allowlisted",
+    "whitelisted",
+    "valid",
+    "with_errors",
+    "Erroneous",
 ];
 const REASONS: [&str; 4] = ["Hard bounce", "User unknown", "Mailbox full", "STOP received"];
 

@@ -52,7 +52,11 @@ fn batch(config: &GenConfig, blocks: u64, b: u64) -> RecordBatch {
         }
         if rng.chance(0.01) {
             // A gap id (`51 * m` is never a profile id) or one past every profile.
-            ids.push(if rng.chance(0.5) { 51 * (1 + rng.below(config.profiles.max(1))) as i64 } else { profile_id(config.profiles) + i as i64 });
+            ids.push(if rng.chance(0.5) {
+                51 * (1 + rng.below(config.profiles.max(1))) as i64
+            } else {
+                profile_id(config.profiles) + i as i64
+            });
             channels.push(spellings[0].clone());
         }
     }

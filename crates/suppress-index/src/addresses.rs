@@ -163,7 +163,9 @@ impl AddressBook {
                         state = NOT_LOADED;
                     }
                     chunk.state.push(state);
-                    chunk.offsets.push(u32::try_from(chunk.bytes.len()).expect("a batch holds under 4 GiB of addresses"));
+                    chunk
+                        .offsets
+                        .push(u32::try_from(chunk.bytes.len()).expect("a batch holds under 4 GiB of addresses"));
                 }
                 chunk.bytes.shrink_to_fit();
                 part.chunks.push(chunk);

@@ -12,7 +12,14 @@ pub struct BadRows {
 
 impl BadRows {
     /// Records a bad row: counts it when `skip`, otherwise returns the error that stops the run.
-    pub fn record(&mut self, skip: bool, batch: &Batch, column: usize, row: usize, problem: BadValue) -> Result<(), LoadError> {
+    pub fn record(
+        &mut self,
+        skip: bool,
+        batch: &Batch,
+        column: usize,
+        row: usize,
+        problem: BadValue,
+    ) -> Result<(), LoadError> {
         if !skip {
             return Err(batch.bad_row(column, row, problem));
         }

@@ -87,12 +87,7 @@ impl ProfileIndex {
             .iter()
             .skip(1)
             .filter(|c| !table.has_column(&c.source))
-            .map(|c| {
-                format!(
-                    "profiles: column `{}` is missing; read as all false (--allow-missing-optout)",
-                    c.source
-                )
-            })
+            .map(|c| format!("profiles: column `{}` is missing; read as all false (--allow-missing-optout)", c.source))
             .collect();
         let skip = options.skip_bad_rows;
         let parts = table.scan(&columns, |batch| {
@@ -171,11 +166,7 @@ impl ProfileIndex {
 }
 
 fn bitmap_of(flags: &[u8], bit: u8) -> RoaringBitmap {
-    let rows = flags
-        .iter()
-        .enumerate()
-        .filter(|(_, &f)| f & ACCEPTED != 0 && f & bit != 0)
-        .map(|(row, _)| row as u32);
+    let rows = flags.iter().enumerate().filter(|(_, &f)| f & ACCEPTED != 0 && f & bit != 0).map(|(row, _)| row as u32);
     RoaringBitmap::from_sorted_iter(rows).expect("rows ascend")
 }
 

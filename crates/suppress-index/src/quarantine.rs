@@ -141,9 +141,7 @@ impl QuarantineIndex {
             }
         }
         let excluded = sets.map(|set| {
-            set.into_iter()
-                .filter_map(|(address, statuses)| statuses.verdict().map(|v| (address, v)))
-                .collect()
+            set.into_iter().filter_map(|(address, statuses)| statuses.verdict().map(|v| (address, v))).collect()
         });
         Ok(QuarantineIndex { excluded, stats })
     }

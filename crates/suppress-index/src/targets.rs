@@ -127,10 +127,11 @@ impl TargetList {
                     }
                     _ => {
                         let next = part.deliveries.len() as u32;
-                        let code = *local.entry((delivery_id.into_owned(), channel)).or_insert_with_key(|(id, channel)| {
-                            part.deliveries.push(Delivery { id: id.clone(), channel: *channel });
-                            next
-                        });
+                        let code =
+                            *local.entry((delivery_id.into_owned(), channel)).or_insert_with_key(|(id, channel)| {
+                                part.deliveries.push(Delivery { id: id.clone(), channel: *channel });
+                                next
+                            });
                         last = Some(code);
                         code
                     }

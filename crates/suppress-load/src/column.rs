@@ -6,8 +6,7 @@
 use std::borrow::Cow;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Int64Array, LargeStringArray, StringArray, StringViewArray,
-    UInt64Array,
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, LargeStringArray, StringArray, StringViewArray, UInt64Array,
 };
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Date32Type, TimeUnit};
@@ -223,9 +222,7 @@ impl DeliveryIdColumn {
         if let Ok(ids) = IdColumn::try_new(array) {
             return Ok(DeliveryIdColumn::Int(ids));
         }
-        StrColumn::try_new(array)
-            .map(DeliveryIdColumn::Str)
-            .map_err(|_| mismatch(array, DELIVERY_TYPES))
+        StrColumn::try_new(array).map(DeliveryIdColumn::Str).map_err(|_| mismatch(array, DELIVERY_TYPES))
     }
 
     /// The delivery id of row `i` as written in outputs; `Err` carries the bad integer.

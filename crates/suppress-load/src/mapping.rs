@@ -108,10 +108,7 @@ impl ColumnNames {
 
     /// Every mapping in effect, as `table.name=column`, for the summary.
     pub fn describe(&self) -> Vec<String> {
-        self.mapped
-            .iter()
-            .map(|((table, name), column)| format!("{}.{name}={column}", table.name()))
-            .collect()
+        self.mapped.iter().map(|((table, name), column)| format!("{}.{name}={column}", table.name())).collect()
     }
 }
 
@@ -123,8 +120,8 @@ fn parse_map(text: &str) -> Result<(TableKind, String, String), String> {
     let (table, name) = key
         .split_once('.')
         .ok_or_else(|| format!("--map {text}: expected TABLE.NAME=COLUMN, such as profiles.email=EmailAddress"))?;
-    let table = TableKind::parse(table)
-        .ok_or_else(|| format!("--map {text}: unknown table `{table}`; tables are {tables}"))?;
+    let table =
+        TableKind::parse(table).ok_or_else(|| format!("--map {text}: unknown table `{table}`; tables are {tables}"))?;
     if !table.columns().contains(&name) {
         return Err(format!(
             "--map {text}: `{name}` is not a column of {}; its columns are {}",
@@ -150,11 +147,9 @@ mod tests {
 
     #[test]
     fn map_applies_to_any_table() {
-        let names = ColumnNames::new(
-            None,
-            &["profiles.email=EmailAddress".into(), "targets.profile_id=recipient_id".into()],
-        )
-        .unwrap();
+        let names =
+            ColumnNames::new(None, &["profiles.email=EmailAddress".into(), "targets.profile_id=recipient_id".into()])
+                .unwrap();
         assert_eq!(names.source(TableKind::Profiles, "email"), "EmailAddress");
         assert_eq!(names.source(TableKind::Targets, "profile_id"), "recipient_id");
         assert_eq!(names.source(TableKind::Profiles, "profile_id"), "profile_id");

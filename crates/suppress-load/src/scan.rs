@@ -119,10 +119,8 @@ impl Table {
     {
         self.check_columns(columns)?;
         let units = self.units();
-        let per_unit: Vec<Vec<T>> = units
-            .par_iter()
-            .map(|unit| scan_unit(unit, columns, &f))
-            .collect::<Result<_, E>>()?;
+        let per_unit: Vec<Vec<T>> =
+            units.par_iter().map(|unit| scan_unit(unit, columns, &f)).collect::<Result<_, E>>()?;
         Ok(per_unit.into_iter().flatten().collect())
     }
 
@@ -148,11 +146,8 @@ where
     F: Fn(&Batch) -> Result<T, E>,
 {
     let file = unit.file;
-    let decode_error = |message: String| LoadError::Decode {
-        path: file.path.clone(),
-        row_group: unit.row_group,
-        message,
-    };
+    let decode_error =
+        |message: String| LoadError::Decode { path: file.path.clone(), row_group: unit.row_group, message };
     let schema = file.schema();
     let roots: Vec<usize> = columns.iter().filter_map(|c| schema.index_of(&c.source).ok()).collect();
     let mask = ProjectionMask::roots(file.metadata.parquet_schema(), roots);

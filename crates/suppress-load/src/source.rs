@@ -41,10 +41,7 @@ impl ParquetFile {
     /// Maps `path` and decodes its footer.
     pub fn open(path: &Path) -> Result<ParquetFile, LoadError> {
         let file = File::open(path).map_err(|source| LoadError::Open { path: path.into(), source })?;
-        let len = file
-            .metadata()
-            .map_err(|source| LoadError::Open { path: path.into(), source })?
-            .len();
+        let len = file.metadata().map_err(|source| LoadError::Open { path: path.into(), source })?.len();
         let bytes = if len == 0 {
             // mmap of an empty file fails on some platforms; an empty buffer fails as Parquet.
             Bytes::new()

@@ -17,14 +17,8 @@ pub enum Channel {
 
 impl Channel {
     /// Every channel, in contract order.
-    pub const ALL: [Channel; 6] = [
-        Channel::Email,
-        Channel::Sms,
-        Channel::Phone,
-        Channel::Fax,
-        Channel::Push,
-        Channel::DirectMail,
-    ];
+    pub const ALL: [Channel; 6] =
+        [Channel::Email, Channel::Sms, Channel::Phone, Channel::Fax, Channel::Push, Channel::DirectMail];
 
     /// The canonical lowercase name written in outputs.
     pub fn name(self) -> &'static str {
@@ -81,9 +75,7 @@ impl Channel {
     /// Parses a channel name as found in input files: trimmed, ASCII letters lowercased, and
     /// only the canonical spellings accepted.
     pub fn parse(text: &str) -> Option<Channel> {
-        Channel::ALL
-            .into_iter()
-            .find(|c| ascii::name_matches(text, c.name()))
+        Channel::ALL.into_iter().find(|c| ascii::name_matches(text, c.name()))
     }
 
     /// The canonical names, for error messages.

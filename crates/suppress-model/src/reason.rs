@@ -84,9 +84,6 @@ mod tests {
     #[test]
     fn only_reasons_five_to_nine_carry_an_address() {
         let with: Vec<_> = Reason::ALL.iter().filter(|r| r.has_address()).map(|r| r.name()).collect();
-        assert_eq!(
-            with,
-            ["invalid_address", "optout_address", "denylisted", "quarantined", "duplicate"]
-        );
+        assert_eq!(with, ["invalid_address", "optout_address", "denylisted", "quarantined", "duplicate"]);
     }
 }

@@ -33,10 +33,7 @@ const SPELLINGS: [(&str, QuarantineStatus); 12] = [
 impl QuarantineStatus {
     /// Parses a status or one of its aliases, trimmed, ASCII letters lowercased.
     pub fn parse(text: &str) -> Option<QuarantineStatus> {
-        SPELLINGS
-            .iter()
-            .find(|(name, _)| ascii::name_matches(text, name))
-            .map(|&(_, status)| status)
+        SPELLINGS.iter().find(|(name, _)| ascii::name_matches(text, name)).map(|&(_, status)| status)
     }
 
     /// Every accepted spelling, for error messages.

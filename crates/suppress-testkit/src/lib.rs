@@ -17,8 +17,7 @@ use parquet::file::properties::WriterProperties;
 
 /// Writes `columns` to `path` as one Parquet file with row groups of `row_group_rows`.
 pub fn write_table(path: &Path, columns: Vec<(&str, ArrayRef)>, row_group_rows: usize) {
-    let fields: Vec<Field> =
-        columns.iter().map(|(name, a)| Field::new(*name, a.data_type().clone(), true)).collect();
+    let fields: Vec<Field> = columns.iter().map(|(name, a)| Field::new(*name, a.data_type().clone(), true)).collect();
     let schema = Arc::new(Schema::new(fields));
     let arrays = columns.into_iter().map(|(_, a)| a).collect();
     let batch = RecordBatch::try_new(schema.clone(), arrays).expect("columns of equal length");
@@ -65,7 +64,8 @@ pub fn read_outputs(dir: &Path) -> Vec<OutRow> {
     let mut rows = Vec::new();
     for (file, has_reason) in [("recipients.parquet", false), ("exclusions.parquet", true)] {
         for batch in read_batches(&dir.join(file)) {
-            let ids = batch.column_by_name("profile_id").expect("profile_id").as_primitive::<arrow::datatypes::Int64Type>();
+            let ids =
+                batch.column_by_name("profile_id").expect("profile_id").as_primitive::<arrow::datatypes::Int64Type>();
             for i in 0..batch.num_rows() {
                 rows.push((
                     string_at(&batch, "delivery_id", i).expect("delivery_id"),

@@ -14,9 +14,7 @@ impl CountryCode {
     pub fn parse(text: &str) -> Result<CountryCode, String> {
         let bytes = text.as_bytes();
         if bytes.is_empty() || bytes.len() > 3 || !bytes.iter().all(u8::is_ascii_digit) {
-            return Err(format!(
-                "`{text}` is not a calling code: give 1 to 3 digits without `+`, such as `33`"
-            ));
+            return Err(format!("`{text}` is not a calling code: give 1 to 3 digits without `+`, such as `33`"));
         }
         let mut digits = [0u8; 3];
         digits[..bytes.len()].copy_from_slice(bytes);
