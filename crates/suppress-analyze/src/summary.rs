@@ -110,8 +110,17 @@ pub struct Summary {
     pub options: serde_json::Value,
     pub deliveries: Vec<DeliverySummary>,
     pub totals: Counts,
-    /// Wall time of each phase in milliseconds, in the order they ran.
+    /// Wall time of each phase in milliseconds, in the order they ran, then `total`.
+    #[serde(serialize_with = "ordered_map")]
     pub timings_ms: Vec<(String, u64)>,
+}
+
+fn ordered_map<S: Serializer>(pairs: &[(String, u64)], serializer: S) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(pairs.len()))?;
+    for (name, ms) in pairs {
+        map.serialize_entry(name, ms)?;
+    }
+    map.end()
 }
 
 impl Summary {
