@@ -139,7 +139,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     for (name, input) in &summary.inputs {
         let skipped: u64 = input.bad_rows.values().sum();
         if skipped > 0 {
-            eprintln!("skipped {skipped} bad rows of {name}: {:?}", input.bad_rows);
+            let causes: Vec<String> = input.bad_rows.iter().map(|(cause, n)| format!("{cause} {n}")).collect();
+            eprintln!("skipped {skipped} bad rows of {name} (--skip-bad-rows): {}", causes.join(", "));
         }
     }
     let total = summary.timings_ms.last().map_or(0, |t| t.1);

@@ -4,6 +4,7 @@
 
 mod analyze;
 mod gen;
+mod sigbus;
 
 use std::process::ExitCode;
 
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
         let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         eprintln!("suppress: internal error: {message}{place} (please report this)");
     }));
+    sigbus::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
