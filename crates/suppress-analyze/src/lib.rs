@@ -16,10 +16,11 @@ mod config;
 pub mod dedup;
 mod error;
 pub mod output;
+pub mod report;
 mod run;
 pub mod summary;
 
 pub use config::{parse_as_of, Config};
 pub use error::AnalyzeError;
-pub use run::{Analysis, Plan};
+pub use run::{Analysis, NoProgress, Plan, Progress};
 pub use summary::Summary;

@@ -32,19 +32,38 @@ pub struct Analysis {
     pub codes: Vec<u8>,
 }
 
-/// Records the wall time of each phase.
-struct Clock {
-    start: Instant,
-    phases: Vec<(String, u64)>,
+/// Hears about phases as they start and finish (the CLI draws progress bars with it).
+pub trait Progress: Sync {
+    /// `detail` says what the phase works on, such as a row count.
+    fn started(&self, _phase: &str, _detail: &str) {}
+    fn finished(&self, _phase: &str) {}
 }
 
-impl Clock {
-    fn time<T>(&mut self, name: &str, f: impl FnOnce() -> T) -> T {
+/// Reports nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// Records the wall time of each phase and tells `progress` about it.
+struct Clock<'a> {
+    start: Instant,
+    phases: Vec<(String, u64)>,
+    progress: &'a dyn Progress,
+}
+
+impl Clock<'_> {
+    fn time<T>(&mut self, name: &str, detail: &str, f: impl FnOnce() -> T) -> T {
+        self.progress.started(name, detail);
         let t = Instant::now();
         let value = f();
         self.phases.push((name.into(), t.elapsed().as_millis() as u64));
+        self.progress.finished(name);
         value
     }
+}
+
+fn rows(n: u64) -> String {
+    format!("{n} rows")
 }
 
 impl Plan {
@@ -66,33 +85,42 @@ impl Plan {
 
     /// Runs the analysis and, when `out` is given, writes the three outputs there atomically.
     pub fn execute(&self, out: Option<&Path>) -> Result<Analysis, AnalyzeError> {
-        let config = &self.config;
-        let mut clock = Clock { start: Instant::now(), phases: Vec::new() };
+        self.execute_with(out, &NoProgress)
+    }
 
-        let targets =
-            clock.time("load_targets", || TargetList::load(&self.targets, &config.names, &target_options(config)))?;
+    /// [`Plan::execute`], telling `progress` about each phase.
+    pub fn execute_with(&self, out: Option<&Path>, progress: &dyn Progress) -> Result<Analysis, AnalyzeError> {
+        let config = &self.config;
+        let mut clock = Clock { start: Instant::now(), phases: Vec::new(), progress };
+
+        let targets = clock.time("load_targets", &rows(self.targets.num_rows()), || {
+            TargetList::load(&self.targets, &config.names, &target_options(config))
+        })?;
         let channels = targets.channels();
         let profile_options = ProfileOptions {
             channels: channels.clone(),
             allow_missing_optout: config.allow_missing_optout,
             skip_bad_rows: config.skip_bad_rows,
         };
-        let profiles =
-            clock.time("load_profiles", || ProfileIndex::load(&self.profiles, &config.names, &profile_options))?;
-        let targeted = clock.time("mark_targeted", || targeted_rows(&targets, &profiles, &channels));
-        let (addresses, optout_addresses) = clock.time("load_addresses", || {
-            AddressBook::load(
-                &self.profiles,
-                &config.names,
-                &profiles,
-                &targeted,
-                &config.canonicalizer,
-                config.propagate_optout,
-            )
+        let profiles = clock.time("load_profiles", &rows(self.profiles.num_rows()), || {
+            ProfileIndex::load(&self.profiles, &config.names, &profile_options)
         })?;
+        let targeted =
+            clock.time("mark_targeted", &rows(targets.len() as u64), || targeted_rows(&targets, &profiles, &channels));
+        let (addresses, optout_addresses) =
+            clock.time("load_addresses", &format!("{} channels", channels.len()), || {
+                AddressBook::load(
+                    &self.profiles,
+                    &config.names,
+                    &profiles,
+                    &targeted,
+                    &config.canonicalizer,
+                    config.propagate_optout,
+                )
+            })?;
         drop(targeted);
         let quarantine = match &self.quarantine {
-            Some(table) => Some(clock.time("load_quarantine", || {
+            Some(table) => Some(clock.time("load_quarantine", &rows(table.num_rows()), || {
                 QuarantineIndex::load(
                     table,
                     &config.names,
@@ -111,8 +139,8 @@ impl Plan {
             optout_addresses: config.propagate_optout.then_some(&optout_addresses),
             quarantine: quarantine.as_ref(),
         };
-        let mut codes = clock.time("classify", || classify_all(&ix));
-        clock.time("deduplicate", || dedup::mark_duplicates(&ix, &mut codes));
+        let mut codes = clock.time("classify", &rows(targets.len() as u64), || classify_all(&ix));
+        clock.time("deduplicate", "", || dedup::mark_duplicates(&ix, &mut codes));
         let counts = count_by_delivery(&targets, &codes);
 
         let mut summary = self.summary(&targets, &profiles, quarantine.as_ref(), &optout_addresses, &channels, &counts);
@@ -121,7 +149,7 @@ impl Plan {
             let recipients_path = staged.temp_path(output::RECIPIENTS);
             let exclusions_path = staged.temp_path(output::EXCLUSIONS);
             let summary_path = staged.temp_path(output::SUMMARY);
-            let (recipients, exclusions) = clock.time("write", || {
+            let (recipients, exclusions) = clock.time("write", &rows(codes.len() as u64), || {
                 rayon::join(
                     || output::write_recipients(&recipients_path, &ix, &codes),
                     || output::write_exclusions(&exclusions_path, &ix, &codes),

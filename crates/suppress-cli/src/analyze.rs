@@ -7,6 +7,7 @@ use suppress_analyze::{parse_as_of, summary::render_table, AnalyzeError, Config,
 use suppress_load::{ColumnNames, Preset};
 use suppress_model::{Canonicalizer, Channel, CountryCode};
 
+use crate::progress::Spinners;
 use crate::{with_threads, Failure};
 
 const ABOUT: &str = "Decide for every target row whether the message goes out, or the first reason it does not.";
@@ -86,6 +87,12 @@ pub struct Args {
     /// Read an export with a known schema's column names: adobe (Adobe Campaign recipients).
     #[arg(long, value_name = "NAME")]
     preset: Option<String>,
+    /// Also write a self-contained HTML report (table and chart per delivery) to FILE.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
+    /// Print nothing but errors on stderr (no progress, no table).
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 fn config(args: &Args) -> Result<Config, String> {
@@ -115,6 +122,17 @@ fn config(args: &Args) -> Result<Config, String> {
     Ok(config)
 }
 
+/// Writes the HTML report next to its final name, then renames it into place.
+fn write_report(path: &std::path::Path, summary: &suppress_analyze::Summary) -> anyhow::Result<()> {
+    let html = suppress_analyze::report::render_html(summary);
+    let name = path.file_name().ok_or_else(|| anyhow!("--report {}: not a file name", path.display()))?;
+    let temp = path.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    std::fs::write(&temp, html).and_then(|()| std::fs::rename(&temp, path)).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        anyhow!("{}: cannot write the report: {e}", path.display())
+    })
+}
+
 fn failure(e: AnalyzeError) -> Failure {
     if e.is_usage() {
         Failure::Usage(e.into())
@@ -126,12 +144,22 @@ fn failure(e: AnalyzeError) -> Failure {
 pub fn run(args: Args) -> Result<(), Failure> {
     let config = config(&args).map_err(|e| Failure::Usage(anyhow!(e)))?;
     let out = args.out.clone();
+    let spinners = Spinners::for_stderr(args.quiet);
     let analysis = with_threads(args.threads, move || {
         let plan = Plan::open(config)?;
-        plan.execute(Some(&out))
+        match &spinners {
+            Some(s) => plan.execute_with(Some(&out), s),
+            None => plan.execute(Some(&out)),
+        }
     })?
     .map_err(failure)?;
     let summary = &analysis.summary;
+    if let Some(path) = &args.report {
+        write_report(path, summary).map_err(Failure::Data)?;
+    }
+    if args.quiet {
+        return Ok(());
+    }
     eprint!("{}", render_table(summary));
     for warning in &summary.warnings {
         eprintln!("warning: {warning}");

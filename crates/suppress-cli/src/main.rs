@@ -4,6 +4,8 @@
 
 mod analyze;
 mod gen;
+mod inspect;
+mod progress;
 mod sigbus;
 
 use std::process::ExitCode;
@@ -31,6 +33,7 @@ struct Cli {
 enum Command {
     Analyze(analyze::Args),
     Gen(gen::Args),
+    Inspect(inspect::Args),
 }
 
 /// How a failed run ends.
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Gen(args) => gen::run(args),
+        Command::Inspect(args) => inspect::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
