@@ -71,16 +71,16 @@ fn chart(summary: &Summary) -> String {
     const ROW_H: usize = 28;
     let height = ROW_H * summary.deliveries.len() + 10;
     let mut svg = String::new();
-    let _ = write!(
+    let _ = writeln!(
         svg,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" role=\"img\" aria-label=\"Kept and excluded rows per delivery\" font-size=\"12\">\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" role=\"img\" aria-label=\"Kept and excluded rows per delivery\" font-size=\"12\">",
         LABEL_W + BAR_W + 10
     );
     for (row, d) in summary.deliveries.iter().enumerate() {
         let y = row * ROW_H + 4;
-        let _ = write!(
+        let _ = writeln!(
             svg,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{} · {}</text>\n",
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{} · {}</text>",
             LABEL_W - 8,
             y + 15,
             escape(&d.delivery_id),
@@ -93,9 +93,9 @@ fn chart(summary: &Summary) -> String {
                 continue;
             }
             let w = BAR_W as f64 * count as f64 / total as f64;
-            let _ = write!(
+            let _ = writeln!(
                 svg,
-                "<rect x=\"{x:.2}\" y=\"{y}\" width=\"{w:.2}\" height=\"{}\" fill=\"{}\"><title>{}: {count} ({})</title></rect>\n",
+                "<rect x=\"{x:.2}\" y=\"{y}\" width=\"{w:.2}\" height=\"{}\" fill=\"{}\"><title>{}: {count} ({})</title></rect>",
                 ROW_H - 8,
                 COLOURS[k],
                 label(k),
