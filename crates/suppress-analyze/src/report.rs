@@ -25,6 +25,19 @@ fn label(index: usize) -> &'static str {
     }
 }
 
+/// `1234567` as `1,234,567`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
         "–".into()
@@ -42,13 +55,14 @@ pub fn render_html(summary: &Summary) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Delivery analysis</title>\n<style>\n\
 body{{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem;color:#222;max-width:1200px}}\n\
 h1{{font-size:1.5rem;margin-bottom:.2rem}} .sub{{color:#666;margin-top:0}}\n\
-table{{border-collapse:collapse;margin:1rem 0;font-size:.9rem}} th,td{{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:right}}\n\
+table{{border-collapse:collapse;margin:1rem 0;font-size:.82rem}} th,td{{padding:.3rem .45rem;border-bottom:1px solid #ddd;text-align:right;font-variant-numeric:tabular-nums}}\n\
+td.l{{white-space:nowrap}} th{{font-weight:600;vertical-align:bottom}}\n\
 th{{background:#f4f4f4}} td.l,th.l{{text-align:left}} tr.total td{{font-weight:bold;border-top:2px solid #999}}\n\
 .legend span{{display:inline-block;margin-right:1rem;font-size:.85rem}} .legend i{{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}}\n\
 </style></head><body>\n<h1>Delivery analysis</h1>\n<p class=\"sub\">{} deliveries · {} target rows · {} kept ({}) · as of {}</p>\n",
         summary.deliveries.len(),
-        summary.totals.targeted(),
-        summary.totals.kept(),
+        grouped(summary.totals.targeted()),
+        grouped(summary.totals.kept()),
         percent(summary.totals.kept(), summary.totals.targeted()),
         escape(as_of),
     );
@@ -95,10 +109,11 @@ fn chart(summary: &Summary) -> String {
             let w = BAR_W as f64 * count as f64 / total as f64;
             let _ = writeln!(
                 svg,
-                "<rect x=\"{x:.2}\" y=\"{y}\" width=\"{w:.2}\" height=\"{}\" fill=\"{}\"><title>{}: {count} ({})</title></rect>",
+                "<rect x=\"{x:.2}\" y=\"{y}\" width=\"{w:.2}\" height=\"{}\" fill=\"{}\"><title>{}: {} ({})</title></rect>",
                 ROW_H - 8,
                 COLOURS[k],
                 label(k),
+                grouped(count),
                 percent(count, total)
             );
             x += w;
@@ -124,12 +139,12 @@ fn table(summary: &Summary) -> String {
             t,
             "<tr class=\"{class}\"><td class=\"l\">{}</td><td class=\"l\">{channel}</td><td>{}</td><td>{}</td><td>{}</td>",
             escape(id),
-            c.targeted(),
-            c.kept(),
+            grouped(c.targeted()),
+            grouped(c.kept()),
             percent(c.kept(), c.targeted())
         );
         for r in Reason::ALL {
-            let _ = write!(t, "<td>{}</td>", c.excluded(r));
+            let _ = write!(t, "<td>{}</td>", grouped(c.excluded(r)));
         }
         t.push_str("</tr>\n");
     };
@@ -168,6 +183,9 @@ mod tests {
         assert!(html.contains("sms-1"));
         assert!(html.contains("careful &lt;b&gt;"));
         assert!(html.contains("<svg") && html.contains("duplicate: 1 (25.0%)"));
+        assert_eq!(grouped(1234567), "1,234,567");
+        assert_eq!(grouped(123), "123");
+        assert_eq!(grouped(1000), "1,000");
         assert!(!html.contains("http://") || html.matches("http://").count() == 1, "only the SVG namespace");
     }
 }

@@ -48,7 +48,10 @@ fn report_is_one_self_contained_page_with_every_delivery() {
         let id = d["delivery_id"].as_str().unwrap();
         // Once in the chart, once in the table.
         assert!(html.matches(id).count() >= 2, "{id} missing from the report");
-        assert!(html.contains(&format!("<td>{}</td>", d["targeted"])), "{id} count missing");
+        let targeted = d["targeted"].as_u64().unwrap();
+        let shown =
+            if targeted >= 1000 { format!("{},{:03}", targeted / 1000, targeted % 1000) } else { targeted.to_string() };
+        assert!(html.contains(&format!("<td>{shown}</td>")), "{id} count {shown} missing");
     }
     assert!(html.contains("<svg") && html.contains("</html>"));
     for external in ["<script", "<link", "src=", "url("] {
