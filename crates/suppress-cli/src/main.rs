@@ -36,6 +36,9 @@ enum Command {
     Inspect(inspect::Args),
 }
 
+/// The message of the last panic, kept by the panic hook for `main` to print.
+static LAST_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
 /// How a failed run ends.
 pub enum Failure {
     /// About the command line: exit code 2.
@@ -45,7 +48,9 @@ pub enum Failure {
 }
 
 fn main() -> ExitCode {
-    // A bug must still end in one readable line, never a backtrace.
+    // Panics are either caught where they are expected (the loader turns a decoder panic on a
+    // corrupt file into a data error) or a bug; either way no backtrace reaches the user. The
+    // hook only remembers the message; `main` prints it if the panic reaches it.
     std::panic::set_hook(Box::new(|info| {
         let message = info
             .payload()
@@ -54,7 +59,7 @@ fn main() -> ExitCode {
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
         let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!("suppress: internal error: {message}{place} (please report this)");
+        *LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("{message}{place}"));
     }));
     sigbus::install();
     let cli = match Cli::try_parse() {
@@ -65,19 +70,24 @@ fn main() -> ExitCode {
             return ExitCode::from(code as u8);
         }
     };
-    let result = match cli.command {
+    let result = std::panic::catch_unwind(|| match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Inspect(args) => inspect::run(args),
+    });
+    let Ok(result) = result else {
+        let message = LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default();
+        eprintln!("suppress: internal error: {message} (please report this)");
+        return ExitCode::from(1);
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(e)) => {
-            eprintln!("suppress: error: {e:#}");
+            eprintln!("suppress: error: {e}");
             ExitCode::from(2)
         }
         Err(Failure::Data(e)) => {
-            eprintln!("suppress: error: {e:#}");
+            eprintln!("suppress: error: {e}");
             ExitCode::from(1)
         }
     }

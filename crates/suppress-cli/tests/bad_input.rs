@@ -84,6 +84,13 @@ impl Inputs {
             assert!(err.contains(needle), "{needle:?} not in: {err}");
         }
         assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+        // The message says each thing once (a source error is not appended to a message that
+        // already quotes it).
+        let body = err.trim_start_matches("suppress: error: ").trim_end();
+        let head: String = body.chars().take(40).collect();
+        assert_eq!(body.matches(&head).count(), 1, "message repeats itself: {err}");
+        // Shown with --nocapture: the exact lines users see, for docs and review.
+        print!("exit {code}: {err}");
         if self.out().exists() {
             let left: Vec<_> = std::fs::read_dir(self.out()).unwrap().flatten().map(|e| e.file_name()).collect();
             assert!(left.is_empty(), "output left behind: {left:?}");
@@ -131,6 +138,12 @@ fn paths_that_are_not_parquet() {
     }
     std::fs::write(&pf, &garbled).unwrap();
     inputs.fails(&[], 1, &["profiles.parquet"]);
+    // A file on which the Parquet decoder itself panics (found by fuzzing).
+    let corrupt =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../suppress-load/tests/corrupt/rle-shift-overflow.parquet");
+    std::fs::write(&pf, &valid).unwrap();
+    std::fs::copy(corrupt, inputs.path("quarantine.parquet")).unwrap();
+    inputs.fails(&[], 1, &["quarantine.parquet", "row group 0"]);
 }
 
 #[test]

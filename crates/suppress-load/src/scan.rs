@@ -145,6 +145,29 @@ where
     E: From<LoadError>,
     F: Fn(&Batch) -> Result<T, E>,
 {
+    // The Parquet decoder can panic on corrupt pages (fuzzing found an integer overflow in its
+    // RLE reader). A panic there is a data error about this file and row group, not a crash.
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_unit(unit, columns, f)));
+    decoded.unwrap_or_else(|payload| {
+        let reason = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown failure".into());
+        Err(LoadError::Decode {
+            path: unit.file.path.clone(),
+            row_group: unit.row_group,
+            message: format!("corrupt data (the Parquet decoder failed: {reason})"),
+        }
+        .into())
+    })
+}
+
+fn decode_unit<T, E, F>(unit: &Unit, columns: &[ColumnSpec], f: &F) -> Result<Vec<T>, E>
+where
+    E: From<LoadError>,
+    F: Fn(&Batch) -> Result<T, E>,
+{
     let file = unit.file;
     let decode_error =
         |message: String| LoadError::Decode { path: file.path.clone(), row_group: unit.row_group, message };
