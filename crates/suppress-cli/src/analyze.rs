@@ -3,12 +3,11 @@
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use suppress_analyze::{parse_as_of, summary::render_table, AnalyzeError, Config, Plan};
-use suppress_load::{ColumnNames, Preset};
+use suppress_analyze::{parse_as_of, summary::render_table, Config, Plan};
 use suppress_model::{Canonicalizer, Channel, CountryCode};
 
 use crate::progress::Spinners;
-use crate::{with_threads, Failure};
+use crate::{column_names, with_threads, Failure};
 
 const ABOUT: &str = "Decide for every target row whether the message goes out, or the first reason it does not.";
 
@@ -111,11 +110,7 @@ fn config(args: &Args) -> Result<Config, String> {
         config.canonicalizer =
             Canonicalizer::new(Some(CountryCode::parse(cc).map_err(|e| format!("--default-country {e}"))?));
     }
-    let preset = match &args.preset {
-        Some(name) => Some(Preset::parse(name).ok_or_else(|| format!("--preset {name:?}: unknown preset; use adobe"))?),
-        None => None,
-    };
-    config.names = ColumnNames::new(preset, &args.maps)?;
+    config.names = column_names(args.preset.as_deref(), &args.maps)?;
     config.propagate_optout = args.propagate_optout;
     config.skip_bad_rows = args.skip_bad_rows;
     config.allow_missing_optout = args.allow_missing_optout;
@@ -133,14 +128,6 @@ fn write_report(path: &std::path::Path, summary: &suppress_analyze::Summary) -> 
     })
 }
 
-fn failure(e: AnalyzeError) -> Failure {
-    if e.is_usage() {
-        Failure::Usage(e.into())
-    } else {
-        Failure::Data(e.into())
-    }
-}
-
 pub fn run(args: Args) -> Result<(), Failure> {
     let config = config(&args).map_err(|e| Failure::Usage(anyhow!(e)))?;
     let out = args.out.clone();
@@ -152,7 +139,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
             None => plan.execute(Some(&out)),
         }
     })?
-    .map_err(failure)?;
+    .map_err(|e| {
+        let usage = e.is_usage();
+        Failure::new(e, usage)
+    })?;
     let summary = &analysis.summary;
     if let Some(path) = &args.report {
         write_report(path, summary).map_err(Failure::Data)?;

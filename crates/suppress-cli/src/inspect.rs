@@ -7,9 +7,9 @@ use anyhow::anyhow;
 use arrow::array::new_empty_array;
 use arrow::datatypes::DataType;
 use suppress_load::column::{DeliveryIdColumn, ExpiryColumn, FlagColumn, IdColumn, StrColumn};
-use suppress_load::{ColumnNames, Preset, Table, TableKind};
+use suppress_load::{ColumnNames, Table, TableKind};
 
-use crate::Failure;
+use crate::{column_names, Failure};
 
 #[derive(clap::Args)]
 #[command(
@@ -74,19 +74,10 @@ fn guess(table: &Table, names: &ColumnNames) -> TableKind {
 
 pub fn run(args: Args) -> Result<(), Failure> {
     let usage = |m: String| Failure::Usage(anyhow!(m));
-    let preset = match &args.preset {
-        Some(name) => {
-            Some(Preset::parse(name).ok_or_else(|| usage(format!("--preset {name:?}: unknown preset; use adobe")))?)
-        }
-        None => None,
-    };
-    let names = ColumnNames::new(preset, &args.maps).map_err(usage)?;
+    let names = column_names(args.preset.as_deref(), &args.maps).map_err(usage)?;
     let table = Table::open(&args.path).map_err(|e| {
-        if e.is_usage() {
-            Failure::Usage(e.into())
-        } else {
-            Failure::Data(e.into())
-        }
+        let usage = e.is_usage();
+        Failure::new(e, usage)
     })?;
     let (kind, guessed) = match &args.kind {
         Some(k) => (

@@ -93,6 +93,29 @@ fn main() -> ExitCode {
     }
 }
 
+impl Failure {
+    /// A usage failure when `usage`, a data failure otherwise.
+    pub fn new(error: impl Into<anyhow::Error>, usage: bool) -> Failure {
+        if usage {
+            Failure::Usage(error.into())
+        } else {
+            Failure::Data(error.into())
+        }
+    }
+}
+
+/// The column names of `--preset` and `--map`, shared by every subcommand that reads tables.
+pub fn column_names(preset: Option<&str>, maps: &[String]) -> Result<suppress_load::ColumnNames, String> {
+    let preset = match preset {
+        Some(name) => Some(
+            suppress_load::Preset::parse(name)
+                .ok_or_else(|| format!("--preset {name:?}: unknown preset; use adobe"))?,
+        ),
+        None => None,
+    };
+    suppress_load::ColumnNames::new(preset, maps)
+}
+
 /// Runs `f` on a rayon pool of `threads` threads (0: one per core).
 pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T, Failure> {
     let pool = rayon::ThreadPoolBuilder::new()
