@@ -19,7 +19,7 @@ mod mapping;
 mod scan;
 mod source;
 
-pub use error::{BadValue, LoadError};
+pub use error::{panic_message, BadValue, LoadError};
 pub use mapping::{ColumnNames, Preset, TableKind};
 pub use scan::Batch;
 pub use source::{ColumnSpec, ParquetFile, Table};

@@ -149,11 +149,7 @@ where
     // RLE reader). A panic there is a data error about this file and row group, not a crash.
     let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_unit(unit, columns, f)));
     decoded.unwrap_or_else(|payload| {
-        let reason = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown failure".into());
+        let reason = crate::panic_message(payload.as_ref());
         Err(LoadError::Decode {
             path: unit.file.path.clone(),
             row_group: unit.row_group,
