@@ -60,6 +60,13 @@ impl Clock<'_> {
         self.progress.finished(name);
         value
     }
+
+    /// Every phase so far, then `total`.
+    fn timings(&self) -> Vec<(String, u64)> {
+        let mut timings = self.phases.clone();
+        timings.push(("total".into(), self.start.elapsed().as_millis() as u64));
+        timings
+    }
 }
 
 fn rows(n: u64) -> String {
@@ -157,14 +164,12 @@ impl Plan {
             });
             recipients?;
             exclusions?;
-            summary.timings_ms = clock.phases.clone();
-            summary.timings_ms.push(("total".into(), clock.start.elapsed().as_millis() as u64));
+            summary.timings_ms = clock.timings();
             std::fs::write(&summary_path, summary.to_json())
                 .map_err(|e| AnalyzeError::Write { path: summary_path.clone(), message: e.to_string() })?;
             staged.commit()?;
         } else {
-            summary.timings_ms = clock.phases.clone();
-            summary.timings_ms.push(("total".into(), clock.start.elapsed().as_millis() as u64));
+            summary.timings_ms = clock.timings();
         }
         Ok(Analysis { summary, codes })
     }
@@ -251,11 +256,7 @@ impl Plan {
             .map(|(d, c)| DeliverySummary { delivery_id: d.id.clone(), channel: d.channel.name().into(), counts: *c })
             .collect();
         let mut totals = Counts::default();
-        for c in counts {
-            for (t, v) in totals.0.iter_mut().zip(c.0) {
-                *t += v;
-            }
-        }
+        counts.iter().for_each(|c| totals.add(c));
         Summary {
             suppress_version: env!("CARGO_PKG_VERSION"),
             inputs,

@@ -25,7 +25,8 @@ impl Counts {
         self.0[usize::from(reason.number())]
     }
 
-    fn add(&mut self, other: &Counts) {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &Counts) {
         for (a, b) in self.0.iter_mut().zip(other.0) {
             *a += b;
         }
