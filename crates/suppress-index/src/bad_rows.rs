@@ -27,6 +27,30 @@ impl BadRows {
         Ok(())
     }
 
+    /// Parses a required name column (channel, status): `Ok(Some)` when `parse` knows the
+    /// value, `Ok(None)` for a null or unknown value skipped and counted, `Err` when not skipping.
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse_name<T>(
+        &mut self,
+        skip: bool,
+        batch: &Batch,
+        column: usize,
+        row: usize,
+        value: Option<&str>,
+        parse: impl Fn(&str) -> Option<T>,
+        unknown: impl Fn(String) -> BadValue,
+    ) -> Result<Option<T>, LoadError> {
+        let problem = match value {
+            None => BadValue::Null,
+            Some(text) => match parse(text) {
+                Some(parsed) => return Ok(Some(parsed)),
+                None => unknown(text.into()),
+            },
+        };
+        self.record(skip, batch, column, row, problem)?;
+        Ok(None)
+    }
+
     pub fn add(&mut self, column: &str, cause: &str, count: u64) {
         *self.counts.entry(format!("{column}: {cause}")).or_default() += count;
     }

@@ -72,34 +72,27 @@ impl QuarantineIndex {
             part.stats.rows_read = batch.num_rows as u64;
             let mut canonical = String::new();
             for i in 0..batch.num_rows {
-                let channel = match channel_names.get(i) {
-                    None => {
-                        part.stats.bad_rows.record(skip_bad_rows, batch, CHANNEL, i, BadValue::Null)?;
-                        continue;
-                    }
-                    Some(text) => match Channel::parse(text) {
-                        Some(c) => c,
-                        None => {
-                            let problem = BadValue::UnknownChannel(text.into());
-                            part.stats.bad_rows.record(skip_bad_rows, batch, CHANNEL, i, problem)?;
-                            continue;
-                        }
-                    },
-                };
-                let status = match statuses.get(i) {
-                    None => {
-                        part.stats.bad_rows.record(skip_bad_rows, batch, STATUS, i, BadValue::Null)?;
-                        continue;
-                    }
-                    Some(text) => match QuarantineStatus::parse(text) {
-                        Some(s) => s,
-                        None => {
-                            let problem = BadValue::UnknownStatus(text.into());
-                            part.stats.bad_rows.record(skip_bad_rows, batch, STATUS, i, problem)?;
-                            continue;
-                        }
-                    },
-                };
+                let bad_rows = &mut part.stats.bad_rows;
+                let channel = bad_rows.parse_name(
+                    skip_bad_rows,
+                    batch,
+                    CHANNEL,
+                    i,
+                    channel_names.get(i),
+                    Channel::parse,
+                    BadValue::UnknownChannel,
+                )?;
+                let Some(channel) = channel else { continue };
+                let status = bad_rows.parse_name(
+                    skip_bad_rows,
+                    batch,
+                    STATUS,
+                    i,
+                    statuses.get(i),
+                    QuarantineStatus::parse,
+                    BadValue::UnknownStatus,
+                )?;
+                let Some(status) = status else { continue };
                 let state = match addresses.get(i) {
                     None => AddressState::Missing,
                     Some(raw) => canonicalizer.canonicalize_into(channel.address_kind(), raw, &mut canonical),

@@ -101,19 +101,19 @@ impl TargetList {
                 };
                 let channel = match (&options.channel, &channels) {
                     (Some(channel), _) => *channel,
-                    (None, Some(channels)) => match channels.get(i) {
-                        None => {
-                            part.bad_rows.record(skip, batch, CHANNEL, i, BadValue::Null)?;
-                            continue;
-                        }
-                        Some(text) => match Channel::parse(text) {
-                            Some(channel) => channel,
-                            None => {
-                                part.bad_rows.record(skip, batch, CHANNEL, i, BadValue::UnknownChannel(text.into()))?;
-                                continue;
-                            }
-                        },
-                    },
+                    (None, Some(channels)) => {
+                        let parsed = part.bad_rows.parse_name(
+                            skip,
+                            batch,
+                            CHANNEL,
+                            i,
+                            channels.get(i),
+                            Channel::parse,
+                            BadValue::UnknownChannel,
+                        )?;
+                        let Some(channel) = parsed else { continue };
+                        channel
+                    }
                     (None, None) => unreachable!("channel column is required without --channel"),
                 };
                 // Targets come in long runs of one delivery: compare with the last one before
