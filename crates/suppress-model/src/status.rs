@@ -61,13 +61,6 @@ impl StatusSet {
         }
     }
 
-    /// Merges the entries of another set.
-    pub fn merge(&mut self, other: StatusSet) {
-        self.denylisted |= other.denylisted;
-        self.quarantined |= other.quarantined;
-        self.allowlisted |= other.allowlisted;
-    }
-
     /// The contract's precedence: any denylisted wins, then any allowlisted clears, then any
     /// quarantined excludes.
     pub fn verdict(self) -> Option<QuarantineStatus> {
@@ -130,15 +123,5 @@ mod tests {
         assert_eq!(verdict_of(&[Allowlisted, Denylisted]), Some(Denylisted));
         assert_eq!(verdict_of(&[Quarantined, Denylisted, Allowlisted]), Some(Denylisted));
         assert_eq!(verdict_of(&[Valid, Quarantined, Valid]), Some(Quarantined));
-    }
-
-    #[test]
-    fn merge_is_the_same_as_adding() {
-        let mut a = StatusSet::default();
-        a.add(Quarantined);
-        let mut b = StatusSet::default();
-        b.add(Allowlisted);
-        a.merge(b);
-        assert_eq!(a.verdict(), None);
     }
 }
