@@ -19,6 +19,7 @@ pub mod output;
 pub mod report;
 mod run;
 pub mod summary;
+mod write;
 
 pub use config::{parse_as_of, Config};
 pub use error::AnalyzeError;

@@ -170,7 +170,7 @@ where
     let schema = file.schema();
     let roots: Vec<usize> = columns.iter().filter_map(|c| schema.index_of(&c.source).ok()).collect();
     let mask = ProjectionMask::roots(file.metadata.parquet_schema(), roots);
-    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file.bytes.clone(), file.metadata.clone())
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file.bytes.clone(), file.read_metadata.clone())
         .with_row_groups(vec![unit.row_group])
         .with_projection(mask)
         .with_batch_size(BATCH_ROWS)

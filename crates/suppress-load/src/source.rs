@@ -2,6 +2,9 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 use bytes::Bytes;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
@@ -34,7 +37,30 @@ impl ColumnSpec {
 pub struct ParquetFile {
     pub path: PathBuf,
     pub(crate) bytes: Bytes,
+    /// The footer with the file's own Arrow schema (what `inspect` shows).
     pub(crate) metadata: ArrowReaderMetadata,
+    /// The same footer with plain string columns read as `Utf8View` (see [`view_schema`]).
+    pub(crate) read_metadata: ArrowReaderMetadata,
+}
+
+/// `schema` with its top-level `Utf8` and `LargeUtf8` columns as `Utf8View`, or `None` when it
+/// has none. Decoding into views skips copying every string into one contiguous buffer: a view
+/// points into the decompressed page (or holds a string of up to 12 bytes inline), which makes
+/// the address columns decode noticeably faster (BENCHMARKS.md, "Optimizations").
+fn view_schema(schema: &SchemaRef) -> Option<SchemaRef> {
+    let mut changed = false;
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 => {
+                changed = true;
+                f.as_ref().clone().with_data_type(DataType::Utf8View)
+            }
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())))
 }
 
 impl ParquetFile {
@@ -56,7 +82,13 @@ impl ParquetFile {
         };
         let metadata = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new())
             .map_err(|source| LoadError::NotParquet { path: path.into(), source })?;
-        Ok(ParquetFile { path: path.into(), bytes, metadata })
+        let read_metadata = view_schema(metadata.schema())
+            .and_then(|schema| {
+                let options = ArrowReaderOptions::new().with_schema(schema);
+                ArrowReaderMetadata::try_new(metadata.metadata().clone(), options).ok()
+            })
+            .unwrap_or_else(|| metadata.clone());
+        Ok(ParquetFile { path: path.into(), bytes, metadata, read_metadata })
     }
 
     /// Rows in the file, from the footer.

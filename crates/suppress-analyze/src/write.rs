@@ -1,0 +1,182 @@
+//! `recipients.parquet` and `exclusions.parquet`: one row group per window of target rows, the
+//! windows' column chunks encoded in parallel on the rayon pool and appended in order.
+//!
+//! Encoding (dictionary lookups, Snappy compression) costs far more than building the Arrow
+//! arrays, and one `ArrowWriter` would do all of it on one thread. Windows are encoded by as
+//! many threads as the pool has, so the row groups (and the file) come out identical whatever
+//! the thread count.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int64Builder, StringBuilder};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowColumnWriter};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::errors::ParquetError;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
+use rayon::prelude::*;
+use suppress_model::Reason;
+
+use crate::classify::{address_of, Indexes, KEPT};
+use crate::AnalyzeError;
+
+/// Target rows per window, hence at most this many rows per row group.
+const WINDOW_ROWS: usize = 1 << 18;
+
+/// Writes `recipients.parquet` (kept rows) to `path`; returns the number of rows written.
+pub fn write_recipients(path: &Path, ix: &Indexes, codes: &[u8]) -> Result<u64, AnalyzeError> {
+    write_rows(path, Output::Recipients, ix, codes)
+}
+
+/// Writes `exclusions.parquet` (every other row, with its reason) to `path`.
+pub fn write_exclusions(path: &Path, ix: &Indexes, codes: &[u8]) -> Result<u64, AnalyzeError> {
+    write_rows(path, Output::Exclusions, ix, codes)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Recipients,
+    Exclusions,
+}
+
+impl Output {
+    fn schema(self) -> SchemaRef {
+        let mut fields = vec![
+            Field::new("delivery_id", DataType::Utf8, false),
+            Field::new("channel", DataType::Utf8, false),
+            Field::new("profile_id", DataType::Int64, false),
+        ];
+        match self {
+            Output::Recipients => fields.push(Field::new("address", DataType::Utf8, false)),
+            Output::Exclusions => {
+                fields.push(Field::new("reason", DataType::Utf8, false));
+                fields.push(Field::new("address", DataType::Utf8, true));
+            }
+        }
+        Arc::new(Schema::new(fields))
+    }
+
+    #[inline]
+    fn wants(self, code: u8) -> bool {
+        (code == KEPT) == (self == Output::Recipients)
+    }
+
+    /// The Arrow columns of the wanted rows among target rows `rows`.
+    fn arrays(self, ix: &Indexes, codes: &[u8], rows: Range<usize>, count: usize) -> Vec<ArrayRef> {
+        let mut delivery_id = StringBuilder::with_capacity(count, count * 24);
+        let mut channel = StringBuilder::with_capacity(count, count * 8);
+        let mut profile_id = Int64Builder::with_capacity(count);
+        let mut reason = StringBuilder::with_capacity(if self == Output::Exclusions { count } else { 0 }, 0);
+        let mut address = StringBuilder::with_capacity(count, count * 24);
+        for row in rows {
+            let code = codes[row];
+            if !self.wants(code) {
+                continue;
+            }
+            let delivery = &ix.targets.deliveries[ix.targets.delivery[row] as usize];
+            delivery_id.append_value(&delivery.id);
+            channel.append_value(delivery.channel.name());
+            profile_id.append_value(ix.targets.profile_id[row]);
+            if self == Output::Recipients {
+                address.append_option(address_of(ix, row));
+            } else {
+                let why = Reason::from_number(code).expect("valid reason code");
+                reason.append_value(why.name());
+                address.append_option(if why.has_address() { address_of(ix, row) } else { None });
+            }
+        }
+        let mut arrays: Vec<ArrayRef> =
+            vec![Arc::new(delivery_id.finish()), Arc::new(channel.finish()), Arc::new(profile_id.finish())];
+        if self == Output::Exclusions {
+            arrays.push(Arc::new(reason.finish()));
+        }
+        arrays.push(Arc::new(address.finish()));
+        arrays
+    }
+}
+
+/// Snappy everywhere; dictionaries only where values repeat (delivery, channel, reason): ids and
+/// addresses are nearly unique, so a dictionary there is built, found too large and discarded.
+/// No min/max statistics for addresses: nobody prunes on them, and they cost a string
+/// comparison per row.
+fn properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_column_dictionary_enabled(ColumnPath::from("profile_id"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("address"), false)
+        .set_column_statistics_enabled(ColumnPath::from("address"), EnabledStatistics::None)
+        .build()
+}
+
+fn write_rows(path: &Path, output: Output, ix: &Indexes, codes: &[u8]) -> Result<u64, AnalyzeError> {
+    let parquet_error = |e: ParquetError| AnalyzeError::Write { path: path.into(), message: e.to_string() };
+    let io_error = |e: std::io::Error| AnalyzeError::Write { path: path.into(), message: e.to_string() };
+    let schema = output.schema();
+    let file = File::create(path).map_err(io_error)?;
+    let writer =
+        ArrowWriter::try_new(BufWriter::new(file), schema.clone(), Some(properties())).map_err(parquet_error)?;
+    let (mut file_writer, factory) = writer.into_serialized_writer().map_err(parquet_error)?;
+
+    // Windows without a wanted row would make empty row groups: leave them out.
+    let windows: Vec<(Range<usize>, usize)> = (0..codes.len())
+        .step_by(WINDOW_ROWS)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|start| {
+            let rows = start..(start + WINDOW_ROWS).min(codes.len());
+            let count = codes[rows.clone()].iter().filter(|&&c| output.wants(c)).count();
+            (rows, count)
+        })
+        .filter(|(_, count)| *count > 0)
+        .collect();
+
+    // Encode as many windows at once as there are threads, then append them in order: memory
+    // holds at most that many encoded row groups.
+    let mut written = 0u64;
+    let at_once = rayon::current_num_threads().max(1);
+    for (group_index, group) in windows.chunks(at_once).enumerate() {
+        let encoded: Vec<Result<Vec<ArrowColumnChunk>, ParquetError>> = group
+            .par_iter()
+            .enumerate()
+            .map(|(k, (rows, count))| {
+                let writers = factory.create_column_writers(group_index * at_once + k)?;
+                let arrays = output.arrays(ix, codes, rows.clone(), *count);
+                schema
+                    .fields()
+                    .par_iter()
+                    .zip(arrays.par_iter())
+                    .zip(writers.into_par_iter())
+                    .map(|((field, array), writer)| encode_column(field, array, writer))
+                    .collect()
+            })
+            .collect();
+        for (chunks, (_, count)) in encoded.into_iter().zip(group) {
+            let mut row_group = file_writer.next_row_group().map_err(parquet_error)?;
+            for chunk in chunks.map_err(parquet_error)? {
+                chunk.append_to_row_group(&mut row_group).map_err(parquet_error)?;
+            }
+            row_group.close().map_err(parquet_error)?;
+            written += *count as u64;
+        }
+    }
+    let file = file_writer.into_inner().map_err(parquet_error)?.into_inner().map_err(|e| io_error(e.into_error()))?;
+    file.sync_all().map_err(io_error)?;
+    Ok(written)
+}
+
+fn encode_column(
+    field: &Field,
+    array: &ArrayRef,
+    mut writer: ArrowColumnWriter,
+) -> Result<ArrowColumnChunk, ParquetError> {
+    for leaf in compute_leaves(field, array)? {
+        writer.write(&leaf)?;
+    }
+    writer.close()
+}
