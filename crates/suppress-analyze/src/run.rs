@@ -146,8 +146,8 @@ impl Plan {
             optout_addresses: config.propagate_optout.then_some(&optout_addresses),
             quarantine: quarantine.as_ref(),
         };
-        let mut codes = clock.time("classify", &rows(targets.len() as u64), || classify_all(&ix));
-        clock.time("deduplicate", "", || dedup::mark_duplicates(&ix, &mut codes));
+        let (mut codes, kept) = clock.time("classify", &rows(targets.len() as u64), || classify_all(&ix));
+        clock.time("deduplicate", "", || dedup::mark_duplicates(&ix, &mut codes, kept));
         let counts = count_by_delivery(&targets, &codes);
 
         let mut summary = self.summary(&targets, &profiles, quarantine.as_ref(), &optout_addresses, &channels, &counts);

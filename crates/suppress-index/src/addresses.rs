@@ -5,7 +5,7 @@ use suppress_load::{ColumnNames, ColumnSpec, LoadError, Table, TableKind};
 use suppress_model::{AddressState, Canonicalizer, Channel};
 
 use crate::profiles::{channel_bit, ACCEPTED, OPTOUT_ALL};
-use crate::{DenseBits, ProfileIndex};
+use crate::{DenseBits, FingerprintMap, ProfileIndex};
 
 const NOT_LOADED: u8 = 0;
 const MISSING: u8 = 1;
@@ -109,13 +109,15 @@ pub struct AddressBook {
 /// profile that opted out globally or of that channel.
 #[derive(Debug, Default)]
 pub struct OptoutAddresses {
-    sets: [HashSet<Box<str>>; 6],
+    sets: [FingerprintMap<()>; 6],
 }
 
 impl OptoutAddresses {
+    /// Whether `canonical`, whose [`crate::fingerprint`] is `fingerprint`, is in the set of
+    /// `channel`.
     #[inline]
-    pub fn contains(&self, channel: Channel, canonical: &str) -> bool {
-        self.sets[channel.index()].contains(canonical)
+    pub fn contains(&self, channel: Channel, fingerprint: u64, canonical: &str) -> bool {
+        self.sets[channel.index()].get(fingerprint, canonical).is_some()
     }
 
     pub fn len(&self, channel: Channel) -> usize {
@@ -123,7 +125,7 @@ impl OptoutAddresses {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.sets.iter().all(HashSet::is_empty)
+        self.sets.iter().all(FingerprintMap::is_empty)
     }
 }
 
@@ -204,13 +206,16 @@ impl AddressBook {
             Ok::<_, LoadError>(part)
         })?;
         let mut chunks: Vec<Vec<Chunk>> = channels.iter().map(|_| Vec::new()).collect();
-        let mut optout = OptoutAddresses::default();
+        let mut optout_sets: [HashSet<Box<str>>; 6] = Default::default();
         for part in parts {
             for (k, (chunk, addresses)) in part.chunks.into_iter().zip(part.optout).enumerate() {
                 chunks[k].push(chunk);
-                optout.sets[channels[k].index()].extend(addresses);
+                optout_sets[channels[k].index()].extend(addresses);
             }
         }
+        let optout = OptoutAddresses {
+            sets: optout_sets.map(|set| FingerprintMap::from_distinct(set.into_iter().map(|a| (a, ())))),
+        };
         let mut book = AddressBook::default();
         for (channel, chunks) in channels.iter().zip(chunks) {
             book.channels[channel.index()] = Some(ChannelAddresses::new(chunks));

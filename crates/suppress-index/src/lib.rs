@@ -9,6 +9,8 @@
 //!   addresses of opted-out profiles ([`OptoutAddresses`]).
 //! - [`QuarantineIndex`]: per channel, the canonical addresses that active quarantine entries
 //!   exclude, after the denylist > allowlist > quarantine precedence.
+//! - [`FingerprintMap`]: the address sets above, probed by a 64-bit fingerprint of the address
+//!   and confirmed by comparing the strings.
 //! - [`BadRows`]: rows skipped under `--skip-bad-rows`, counted per column and cause.
 //!
 //! Builders scan their table in parallel (one batch per task, see `suppress_load::Table::scan`)
@@ -18,6 +20,7 @@
 mod addresses;
 mod bad_rows;
 mod bits;
+mod fingerprints;
 mod id_map;
 mod profiles;
 mod quarantine;
@@ -26,6 +29,7 @@ mod targets;
 pub use addresses::{AddressBook, AddressEntry, OptoutAddresses};
 pub use bad_rows::BadRows;
 pub use bits::DenseBits;
+pub use fingerprints::{fingerprint, FingerprintMap};
 pub use id_map::IdMap;
 pub use profiles::{channel_bit, ProfileIndex, ProfileOptions, ACCEPTED, OPTOUT_ALL};
 pub use quarantine::{QuarantineIndex, QuarantineStats};

@@ -4,7 +4,7 @@ use ahash::HashMap;
 use suppress_load::{BadValue, ColumnNames, ColumnSpec, LoadError, Table, TableKind};
 use suppress_model::{AddressState, Canonicalizer, Channel, QuarantineStatus, StatusSet};
 
-use crate::BadRows;
+use crate::{BadRows, FingerprintMap};
 
 /// What the quarantine load saw, for the summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub struct QuarantineStats {
 /// Per channel, the canonical addresses that active entries exclude, with the winning status.
 #[derive(Debug, Default)]
 pub struct QuarantineIndex {
-    excluded: [HashMap<Box<str>, QuarantineStatus>; 6],
+    excluded: [FingerprintMap<QuarantineStatus>; 6],
     pub stats: QuarantineStats,
 }
 
@@ -134,15 +134,18 @@ impl QuarantineIndex {
             }
         }
         let excluded = sets.map(|set| {
-            set.into_iter().filter_map(|(address, statuses)| statuses.verdict().map(|v| (address, v))).collect()
+            FingerprintMap::from_distinct(
+                set.into_iter().filter_map(|(address, statuses)| statuses.verdict().map(|v| (address, v))),
+            )
         });
         Ok(QuarantineIndex { excluded, stats })
     }
 
-    /// The status that excludes `canonical` on `channel`: denylisted, quarantined, or none.
+    /// The status that excludes `canonical` (whose [`crate::fingerprint`] is `fingerprint`) on
+    /// `channel`: denylisted, quarantined, or none.
     #[inline]
-    pub fn verdict(&self, channel: Channel, canonical: &str) -> Option<QuarantineStatus> {
-        self.excluded[channel.index()].get(canonical).copied()
+    pub fn verdict(&self, channel: Channel, fingerprint: u64, canonical: &str) -> Option<QuarantineStatus> {
+        self.excluded[channel.index()].get(fingerprint, canonical).copied()
     }
 
     /// How many addresses a channel excludes.

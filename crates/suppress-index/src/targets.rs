@@ -75,6 +75,7 @@ impl TargetList {
             };
             let mut local: HashMap<(String, Channel), u32> = HashMap::default();
             let mut last: Option<u32> = None;
+            let mut last_channel: Option<(&str, Channel)> = None;
             let skip = options.skip_bad_rows;
             for i in 0..batch.num_rows {
                 let delivery_id = match delivery_ids.get(i) {
@@ -102,17 +103,26 @@ impl TargetList {
                 let channel = match (&options.channel, &channels) {
                     (Some(channel), _) => *channel,
                     (None, Some(channels)) => {
-                        let parsed = part.bad_rows.parse_name(
-                            skip,
-                            batch,
-                            CHANNEL,
-                            i,
-                            channels.get(i),
-                            Channel::parse,
-                            BadValue::UnknownChannel,
-                        )?;
-                        let Some(channel) = parsed else { continue };
-                        channel
+                        // Channel values repeat in long runs: parse a spelling only when it
+                        // differs from the previous row's.
+                        let raw = channels.get(i);
+                        match (raw, last_channel) {
+                            (Some(raw), Some((last_raw, channel))) if raw == last_raw => channel,
+                            _ => {
+                                let parsed = part.bad_rows.parse_name(
+                                    skip,
+                                    batch,
+                                    CHANNEL,
+                                    i,
+                                    raw,
+                                    Channel::parse,
+                                    BadValue::UnknownChannel,
+                                )?;
+                                let Some(channel) = parsed else { continue };
+                                last_channel = raw.map(|raw| (raw, channel));
+                                channel
+                            }
+                        }
                     }
                     (None, None) => unreachable!("channel column is required without --channel"),
                 };
