@@ -184,9 +184,14 @@ where
         offset += batch.num_rows() as u64;
         results.push(f(&view)?);
     }
-    let expected = file.metadata().row_group(unit.row_group).num_rows().max(0) as u64;
+    let row_group = file.metadata().row_group(unit.row_group);
+    let expected = row_group.num_rows().max(0) as u64;
     if offset != expected {
         return Err(decode_error(format!("decoded {offset} rows, footer says {expected}")).into());
+    }
+    for column in row_group.columns() {
+        let (start, len) = column.byte_range();
+        file.release(start, len);
     }
     Ok(results)
 }

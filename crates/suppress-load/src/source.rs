@@ -37,6 +37,8 @@ impl ColumnSpec {
 pub struct ParquetFile {
     pub path: PathBuf,
     pub(crate) bytes: Bytes,
+    /// The map behind `bytes`, to hand pages back once a scan has decoded them.
+    map: Option<Arc<memmap2::Mmap>>,
     /// The footer with the file's own Arrow schema (what `inspect` shows).
     pub(crate) metadata: ArrowReaderMetadata,
     /// The same footer with plain string columns read as `Utf8View` (see [`view_schema`]).
@@ -63,14 +65,44 @@ fn view_schema(schema: &SchemaRef) -> Option<SchemaRef> {
     changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())))
 }
 
+/// The map shared by `Bytes` (for the Parquet reader) and the [`ParquetFile`] (for advice).
+struct SharedMap(Arc<memmap2::Mmap>);
+
+impl AsRef<[u8]> for SharedMap {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 impl ParquetFile {
+    /// Tells the kernel that this process is done with bytes `start..start + len` for now, so
+    /// that their pages stop counting in its resident memory. Pages read by a scan otherwise
+    /// stay mapped until the run ends: on 50M profiles, 4.4 GB of profiles file on top of the
+    /// indexes. The pages stay in the page cache, and a later read faults them back in.
+    pub(crate) fn release(&self, start: u64, len: u64) {
+        let Some(map) = &self.map else { return };
+        let page = 4096u64;
+        let first = start.div_ceil(page) * page;
+        let end = ((start + len).min(map.len() as u64) / page) * page;
+        if end > first {
+            // SAFETY: the map is read-only and private and nothing ever writes through it, so
+            // MADV_DONTNEED only drops the process's copy of the pages: the next access reads
+            // the same bytes from the file again. Slices of these bytes that decoded arrays may
+            // still hold (uncompressed pages are not copied) thus keep their contents. Advice
+            // that fails changes nothing, so its error is ignored.
+            let _ = unsafe {
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, first as usize, (end - first) as usize)
+            };
+        }
+    }
+
     /// Maps `path` and decodes its footer.
     pub fn open(path: &Path) -> Result<ParquetFile, LoadError> {
         let file = File::open(path).map_err(|source| LoadError::Open { path: path.into(), source })?;
         let len = file.metadata().map_err(|source| LoadError::Open { path: path.into(), source })?.len();
-        let bytes = if len == 0 {
+        let (bytes, map) = if len == 0 {
             // mmap of an empty file fails on some platforms; an empty buffer fails as Parquet.
-            Bytes::new()
+            (Bytes::new(), None)
         } else {
             // SAFETY: the map is read-only and private to this process. If another process
             // truncates the file while we read it, pages past the new end raise SIGBUS; the
@@ -78,7 +110,8 @@ impl ParquetFile {
             // README, "Inputs changing under a run"). Parquet readers never write the buffer.
             let map = unsafe { memmap2::MmapOptions::new().map(&file) }
                 .map_err(|source| LoadError::Open { path: path.into(), source })?;
-            Bytes::from_owner(map)
+            let map = Arc::new(map);
+            (Bytes::from_owner(SharedMap(map.clone())), Some(map))
         };
         let metadata = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new())
             .map_err(|source| LoadError::NotParquet { path: path.into(), source })?;
@@ -88,7 +121,7 @@ impl ParquetFile {
                 ArrowReaderMetadata::try_new(metadata.metadata().clone(), options).ok()
             })
             .unwrap_or_else(|| metadata.clone());
-        Ok(ParquetFile { path: path.into(), bytes, metadata, read_metadata })
+        Ok(ParquetFile { path: path.into(), bytes, map, metadata, read_metadata })
     }
 
     /// Rows in the file, from the footer.
