@@ -22,17 +22,8 @@ pub struct Indexes<'a> {
     pub quarantine: Option<&'a QuarantineIndex>,
 }
 
-/// The first of reasons 1 to 8 that applies to target row `row`, or [`KEPT`].
-#[inline]
-pub fn classify_row(ix: &Indexes, row: usize) -> u8 {
-    match classify(ix, row) {
-        Ok(_) => KEPT,
-        Err(code) => code,
-    }
-}
-
-/// `Ok((canonical address, its fingerprint))` when target row `row` is still kept after
-/// reasons 1 to 8, `Err(reason number)` otherwise.
+/// Reasons 1 to 8 for target row `row`: `Err(number of the first reason that applies)`, or
+/// `Ok((canonical address, its fingerprint))` when the row is still kept.
 #[inline]
 fn classify<'a>(ix: &Indexes<'a>, row: usize) -> Result<(&'a str, u64), u8> {
     let delivery = &ix.targets.deliveries[ix.targets.delivery[row] as usize];
