@@ -9,13 +9,9 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Float64Array, Int64Array};
 use suppress_testkit::{bools, i64s, read_batches, utf8, write_table};
 
-fn suppress(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_suppress")).args(args).output().expect("run suppress")
-}
+mod common;
 
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+use common::{gen_inputs, p, suppress};
 
 /// A valid set of inputs that individual tests overwrite one table of.
 struct Inputs {
@@ -389,22 +385,9 @@ fn killed_runs_never_leave_a_set_that_looks_complete_but_is_not() {
     assert!(suppress(&["gen", "--out", p(&data), "--profiles", "200000", "--seed", "3"]).status.success());
     let out = dir.path().join("out");
     let args = |channel: Option<&'static str>| {
-        let mut a: Vec<String> = [
-            "analyze",
-            "--profiles",
-            p(&data.join("profiles.parquet")),
-            "--targets",
-            p(&data.join("targets.parquet")),
-            "--quarantine",
-            p(&data.join("quarantine.parquet")),
-            "--out",
-            p(&out),
-            "--default-country",
-            "33",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut a = vec!["analyze".to_string()];
+        a.extend(gen_inputs(&data));
+        a.extend(["--out", p(&out), "--default-country", "33"].map(String::from));
         if let Some(c) = channel {
             a.extend(["--channel".to_string(), c.to_string()]);
         }

@@ -2,7 +2,6 @@
 //! that pyarrow, DuckDB, Spark and Polars produce.
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 
 use arrow::array::{
@@ -11,17 +10,9 @@ use arrow::array::{
 use arrow::datatypes::Int32Type;
 use suppress_testkit::{bools, i64s, read_outputs, utf8, write_table};
 
-fn suppress(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_suppress")).args(args).output().expect("run suppress")
-}
+mod common;
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+use common::{gen_inputs, p, stderr, suppress};
 
 /// Profiles with int32 ids, large strings, integer flags, a dictionary column.
 fn write_exotic_profiles(path: &Path) {
@@ -216,23 +207,12 @@ fn threads_do_not_change_outputs() {
     let mut results = Vec::new();
     for threads in ["1", "2", "3"] {
         let out = dir.path().join(format!("out{threads}"));
-        let run = suppress(&[
-            "analyze",
-            "--profiles",
-            p(&data.join("profiles.parquet")),
-            "--targets",
-            p(&data.join("targets.parquet")),
-            "--quarantine",
-            p(&data.join("quarantine.parquet")),
-            "--default-country",
-            "33",
-            "--as-of",
-            "2026-11-01T00:00:00Z",
-            "--threads",
-            threads,
-            "--out",
-            p(&out),
-        ]);
+        let mut args = vec!["analyze"];
+        let inputs = gen_inputs(&data);
+        args.extend(inputs.iter().map(String::as_str));
+        args.extend(["--default-country", "33", "--as-of", "2026-11-01T00:00:00Z", "--threads", threads]);
+        args.extend(["--out", p(&out)]);
+        let run = suppress(&args);
         assert!(run.status.success(), "{}", stderr(&run));
         results.push(read_outputs(&out));
     }
@@ -269,19 +249,11 @@ fn gen_is_deterministic() {
 fn the_committed_sample_runs() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
     let dir = tempfile::tempdir().unwrap();
-    let run = suppress(&[
-        "analyze",
-        "--profiles",
-        p(&data.join("profiles.parquet")),
-        "--targets",
-        p(&data.join("targets.parquet")),
-        "--quarantine",
-        p(&data.join("quarantine.parquet")),
-        "--default-country",
-        "33",
-        "--out",
-        p(dir.path()),
-    ]);
+    let mut args = vec!["analyze"];
+    let inputs = gen_inputs(&data);
+    args.extend(inputs.iter().map(String::as_str));
+    args.extend(["--default-country", "33", "--out", p(dir.path())]);
+    let run = suppress(&args);
     assert!(run.status.success(), "{}", stderr(&run));
     for file in ["recipients.parquet", "exclusions.parquet", "summary.json"] {
         assert!(dir.path().join(file).exists(), "{file}");

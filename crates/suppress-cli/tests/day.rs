@@ -2,13 +2,13 @@
 //! and `inspect`.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use suppress_testkit::{i64s, utf8, write_table};
 
-fn suppress(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_suppress")).args(args).output().expect("run suppress")
-}
+mod common;
+
+use common::suppress;
 
 fn sample(file: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data").join(file).to_str().unwrap().to_string()
