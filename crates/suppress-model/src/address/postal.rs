@@ -3,24 +3,26 @@
 use crate::ascii::is_space;
 
 pub(super) fn canonicalize(trimmed: &str, out: &mut String) -> bool {
-    let mut collapsed = String::with_capacity(trimmed.len());
+    // Collapse straight into `out`: no buffer per address.
     let mut in_space = false;
     for c in trimmed.chars() {
         if c.is_ascii() && is_space(c as u8) {
             in_space = true;
         } else {
             if in_space {
-                collapsed.push(' ');
+                out.push(' ');
                 in_space = false;
             }
-            collapsed.push(c);
+            out.push(c);
         }
     }
-    if collapsed.is_ascii() {
-        collapsed.make_ascii_lowercase();
-        out.push_str(&collapsed);
+    if out.is_ascii() {
+        out.make_ascii_lowercase();
     } else {
-        out.push_str(&collapsed.to_lowercase());
+        // The full mapping looks at context (final sigma), so it needs the whole string.
+        let lowercase = out.to_lowercase();
+        out.clear();
+        out.push_str(&lowercase);
     }
     true
 }
