@@ -20,6 +20,7 @@ pub mod report;
 mod run;
 pub mod summary;
 mod write;
+mod writeback;
 
 pub use config::{parse_as_of, Config};
 pub use error::AnalyzeError;

@@ -53,12 +53,24 @@ struct Clock<'a> {
 
 impl Clock<'_> {
     fn time<T>(&mut self, name: &str, detail: &str, f: impl FnOnce() -> T) -> T {
-        self.progress.started(name, detail);
-        let t = Instant::now();
-        let value = f();
-        self.phases.push((name.into(), t.elapsed().as_millis() as u64));
-        self.progress.finished(name);
+        let (value, ms) = timed(self.progress, name, detail, f);
+        self.phases.push((name.into(), ms));
         value
+    }
+
+    /// Runs two phases at the same time on the pool, each timed on its own: their times
+    /// overlap, so phases can add up to more than `total`.
+    fn time_both<A: Send, B: Send>(
+        &mut self,
+        (a_name, a_detail, a): (&str, &str, impl FnOnce() -> A + Send),
+        (b_name, b_detail, b): (&str, &str, impl FnOnce() -> B + Send),
+    ) -> (A, B) {
+        let progress = self.progress;
+        let ((a, a_ms), (b, b_ms)) =
+            rayon::join(|| timed(progress, a_name, a_detail, a), || timed(progress, b_name, b_detail, b));
+        self.phases.push((a_name.into(), a_ms));
+        self.phases.push((b_name.into(), b_ms));
+        (a, b)
     }
 
     /// Every phase so far, then `total`.
@@ -67,6 +79,16 @@ impl Clock<'_> {
         timings.push(("total".into(), self.start.elapsed().as_millis() as u64));
         timings
     }
+}
+
+/// Runs phase `name`, telling `progress`; returns its value and wall time in milliseconds.
+fn timed<T>(progress: &dyn Progress, name: &str, detail: &str, f: impl FnOnce() -> T) -> (T, u64) {
+    progress.started(name, detail);
+    let start = Instant::now();
+    let value = f();
+    let ms = start.elapsed().as_millis() as u64;
+    progress.finished(name);
+    (value, ms)
 }
 
 fn rows(n: u64) -> String {
@@ -114,31 +136,40 @@ impl Plan {
         })?;
         let targeted =
             clock.time("mark_targeted", &rows(targets.len() as u64), || targeted_rows(&targets, &profiles, &channels));
-        let (addresses, optout_addresses) =
-            clock.time("load_addresses", &format!("{} channels", channels.len()), || {
-                AddressBook::load(
-                    &self.profiles,
-                    &config.names,
-                    &profiles,
-                    &targeted,
-                    &config.canonicalizer,
-                    config.propagate_optout,
-                )
-            })?;
-        drop(targeted);
-        let quarantine = match &self.quarantine {
-            Some(table) => Some(clock.time("load_quarantine", &rows(table.num_rows()), || {
-                QuarantineIndex::load(
-                    table,
-                    &config.names,
-                    &channels,
-                    &config.canonicalizer,
-                    config.as_of_nanos(),
-                    config.skip_bad_rows,
-                )
-            })?),
-            None => None,
+        let load_addresses = || {
+            AddressBook::load(
+                &self.profiles,
+                &config.names,
+                &profiles,
+                &targeted,
+                &config.canonicalizer,
+                config.propagate_optout,
+            )
         };
+        let address_detail = format!("{} channels", channels.len());
+        let ((addresses, optout_addresses), quarantine) = match &self.quarantine {
+            None => (clock.time("load_addresses", &address_detail, load_addresses)?, None),
+            Some(table) => {
+                // The quarantine does not depend on the profiles: it loads while the addresses
+                // do, which keeps both threads busy when it is one row group (one thread).
+                let load_quarantine = || {
+                    QuarantineIndex::load(
+                        table,
+                        &config.names,
+                        &channels,
+                        &config.canonicalizer,
+                        config.as_of_nanos(),
+                        config.skip_bad_rows,
+                    )
+                };
+                let (addresses, quarantine) = clock.time_both(
+                    ("load_addresses", &address_detail, load_addresses),
+                    ("load_quarantine", &rows(table.num_rows()), load_quarantine),
+                );
+                (addresses?, Some(quarantine?))
+            }
+        };
+        drop(targeted);
         let ix = Indexes {
             targets: &targets,
             profiles: &profiles,

@@ -24,6 +24,7 @@ use rayon::prelude::*;
 use suppress_model::Reason;
 
 use crate::classify::{address_of, Indexes, KEPT};
+use crate::writeback::WritebackFile;
 use crate::AnalyzeError;
 
 /// Target rows per window, hence at most this many rows per row group.
@@ -119,8 +120,8 @@ fn write_rows(path: &Path, output: Output, ix: &Indexes, codes: &[u8]) -> Result
     let io_error = |e: std::io::Error| AnalyzeError::Write { path: path.into(), message: e.to_string() };
     let schema = output.schema();
     let file = File::create(path).map_err(io_error)?;
-    let writer =
-        ArrowWriter::try_new(BufWriter::new(file), schema.clone(), Some(properties())).map_err(parquet_error)?;
+    let writer = ArrowWriter::try_new(BufWriter::new(WritebackFile::new(file)), schema.clone(), Some(properties()))
+        .map_err(parquet_error)?;
     let (mut file_writer, factory) = writer.into_serialized_writer().map_err(parquet_error)?;
 
     // Windows without a wanted row would make empty row groups: leave them out.
@@ -165,7 +166,12 @@ fn write_rows(path: &Path, output: Output, ix: &Indexes, codes: &[u8]) -> Result
             written += *count as u64;
         }
     }
-    let file = file_writer.into_inner().map_err(parquet_error)?.into_inner().map_err(|e| io_error(e.into_error()))?;
+    let file = file_writer
+        .into_inner()
+        .map_err(parquet_error)?
+        .into_inner()
+        .map_err(|e| io_error(e.into_error()))?
+        .into_inner();
     file.sync_all().map_err(io_error)?;
     Ok(written)
 }
