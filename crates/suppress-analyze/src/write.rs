@@ -137,12 +137,12 @@ fn write_rows(path: &Path, output: Output, ix: &Indexes, codes: &[u8]) -> Result
         .filter(|(_, count)| *count > 0)
         .collect();
 
-    // Encode as many windows at once as there are threads, then append them in order: memory
-    // holds at most that many encoded row groups.
-    let mut written = 0u64;
+    // Encode as many windows at once as there are threads while the previous group is
+    // appended in order: appending copies megabytes on one thread, and the other threads
+    // would otherwise wait for it. Memory holds at most two groups of encoded row groups.
     let at_once = rayon::current_num_threads().max(1);
-    for (group_index, group) in windows.chunks(at_once).enumerate() {
-        let encoded: Vec<Result<Vec<ArrowColumnChunk>, ParquetError>> = group
+    let encode = |group_index: usize, group: &[(Range<usize>, usize)]| {
+        group
             .par_iter()
             .enumerate()
             .map(|(k, (rows, count))| {
@@ -154,18 +154,31 @@ fn write_rows(path: &Path, output: Output, ix: &Indexes, codes: &[u8]) -> Result
                     .zip(arrays.par_iter())
                     .zip(writers.into_par_iter())
                     .map(|((field, array), writer)| encode_column(field, array, writer))
-                    .collect()
+                    .collect::<Result<Vec<ArrowColumnChunk>, ParquetError>>()
             })
-            .collect();
-        for (chunks, (_, count)) in encoded.into_iter().zip(group) {
-            let mut row_group = file_writer.next_row_group().map_err(parquet_error)?;
-            for chunk in chunks.map_err(parquet_error)? {
-                chunk.append_to_row_group(&mut row_group).map_err(parquet_error)?;
+            .collect::<Result<Vec<_>, ParquetError>>()
+    };
+    let mut append = |encoded: Vec<Vec<ArrowColumnChunk>>| -> Result<(), ParquetError> {
+        for chunks in encoded {
+            let mut row_group = file_writer.next_row_group()?;
+            for chunk in chunks {
+                chunk.append_to_row_group(&mut row_group)?;
             }
-            row_group.close().map_err(parquet_error)?;
-            written += *count as u64;
+            row_group.close()?;
         }
+        Ok(())
+    };
+    let mut previous = None;
+    for (group_index, group) in windows.chunks(at_once).enumerate() {
+        let (appended, encoded) =
+            rayon::join(|| previous.take().map_or(Ok(()), &mut append), || encode(group_index, group));
+        appended.map_err(parquet_error)?;
+        previous = Some(encoded.map_err(parquet_error)?);
     }
+    if let Some(last) = previous {
+        append(last).map_err(parquet_error)?;
+    }
+    let written = windows.iter().map(|(_, count)| *count as u64).sum();
     let file = file_writer
         .into_inner()
         .map_err(parquet_error)?
