@@ -19,6 +19,27 @@ pub fn trim(text: &str) -> &str {
     &text[start..end]
 }
 
+/// The parts of `text` between the bytes that `is_separator` picks, which must be ASCII bytes
+/// (so every cut falls on a character boundary); like `str::split`, without decoding
+/// characters.
+#[inline]
+pub fn split_ascii(text: &str, is_separator: impl Fn(u8) -> bool) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.bytes().position(&is_separator) {
+            Some(i) => {
+                rest = Some(&current[i + 1..]);
+                Some(&current[..i])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
 /// True when `text` trimmed and with ASCII letters lowercased equals `lowercase_name`.
 ///
 /// `lowercase_name` must already be lowercase ASCII. Only ASCII letters fold, so the Kelvin

@@ -1,16 +1,11 @@
 //! Email: trim, full Unicode lowercase, then the contract's five validity rules.
 
+use crate::ascii::split_ascii;
 use unicode_general_category::{get_general_category, GeneralCategory as G};
 
 /// Writes the lowercase form of `trimmed` into `out`; returns whether it is a valid email.
 pub(super) fn canonicalize(trimmed: &str, out: &mut String) -> bool {
-    if trimmed.is_ascii() {
-        out.push_str(trimmed);
-        out.make_ascii_lowercase();
-    } else {
-        // `str::to_lowercase` applies the full mapping, including final sigma in context.
-        out.push_str(&trimmed.to_lowercase());
-    }
+    super::lowercase::push_lowercase(trimmed, out);
     is_valid(out)
 }
 
@@ -28,7 +23,7 @@ pub(crate) fn is_valid(address: &str) -> bool {
     if local.is_empty() || local.len() > 64 || domain.is_empty() || domain.len() > 253 {
         return false;
     }
-    split_on(local, b'.').all(|atom| !atom.is_empty() && all_allowed(atom, ATOM)) && is_domain(domain)
+    split_ascii(local, |b| b == b'.').all(|atom| !atom.is_empty() && all_allowed(atom, ATOM)) && is_domain(domain)
 }
 
 /// Dot-separated labels, at least two, the last not all ASCII digits. A second `@` is not a
@@ -36,7 +31,7 @@ pub(crate) fn is_valid(address: &str) -> bool {
 fn is_domain(domain: &str) -> bool {
     let mut labels = 0usize;
     let mut last = "";
-    for label in split_on(domain, b'.') {
+    for label in split_ascii(domain, |b| b == b'.') {
         let bytes = label.as_bytes();
         let fits = !bytes.is_empty()
             && bytes.len() <= 63
@@ -50,24 +45,6 @@ fn is_domain(domain: &str) -> bool {
         last = label;
     }
     labels >= 2 && !last.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// The parts of `text` between occurrences of the ASCII byte `separator`.
-fn split_on(text: &str, separator: u8) -> impl Iterator<Item = &str> {
-    let mut rest = Some(text);
-    std::iter::from_fn(move || {
-        let current = rest?;
-        match current.bytes().position(|b| b == separator) {
-            Some(i) => {
-                rest = Some(&current[i + 1..]);
-                Some(&current[..i])
-            }
-            None => {
-                rest = None;
-                Some(current)
-            }
-        }
-    })
 }
 
 /// Byte classes of ASCII characters.

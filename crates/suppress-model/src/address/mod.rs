@@ -6,6 +6,7 @@
 //! function, which is what makes them comparable.
 
 mod email;
+mod lowercase;
 mod phone;
 mod postal;
 mod token;

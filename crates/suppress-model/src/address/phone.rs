@@ -32,37 +32,33 @@ impl std::fmt::Display for CountryCode {
     }
 }
 
-fn is_removed(c: char) -> bool {
-    c.is_ascii() && (is_space(c as u8) || matches!(c, '-' | '.' | '(' | ')' | '/'))
+/// Spaces and the punctuation people write phone numbers with; all ASCII.
+fn is_removed(byte: u8) -> bool {
+    is_space(byte) || matches!(byte, b'-' | b'.' | b'(' | b')' | b'/')
 }
 
 pub(super) fn canonicalize(trimmed: &str, country: Option<CountryCode>, out: &mut String) -> bool {
-    let mut kept = trimmed.chars().filter(|&c| !is_removed(c));
-    // Look at the first two kept characters to decide on the prefix.
-    let first = kept.next();
-    let second = kept.next();
-    match (first, second) {
-        (Some('0'), Some('0')) => out.push('+'),
-        (Some('+'), _) => {
-            out.push('+');
-            out.extend(second);
-        }
-        _ => {
-            match country {
-                Some(cc) => {
-                    out.push('+');
-                    out.push_str(cc.as_str());
-                    // Drop one national trunk `0`.
-                    if first != Some('0') {
-                        out.extend(first);
-                    }
-                }
-                None => out.extend(first),
-            }
-            out.extend(second);
+    // Keep the runs between removed characters. These are all ASCII, so every cut falls on a
+    // character boundary and a non-ASCII character is copied whole.
+    let mut run_start = 0;
+    for (i, &b) in trimmed.as_bytes().iter().enumerate() {
+        if is_removed(b) {
+            out.push_str(&trimmed[run_start..i]);
+            run_start = i + 1;
         }
     }
-    out.extend(kept);
+    out.push_str(&trimmed[run_start..]);
+    // Then the prefix, from the first two characters kept.
+    if out.starts_with("00") {
+        out.replace_range(..2, "+");
+    } else if !out.starts_with('+') {
+        if let Some(cc) = country {
+            // `+` and the calling code, in place of one national trunk `0`.
+            let trunk = usize::from(out.starts_with('0'));
+            out.replace_range(..trunk, "+");
+            out.insert_str(1, cc.as_str());
+        }
+    }
     is_valid(out)
 }
 
@@ -78,8 +74,57 @@ fn is_valid(canonical: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::{AddressKind, AddressState, Canonicalizer};
+
+    /// The rule as the contract states it, character by character: the reference for
+    /// [`canonicalize`].
+    fn canonical_by_the_rule(trimmed: &str, country: Option<CountryCode>) -> String {
+        let mut out = String::new();
+        let mut kept = trimmed.chars().filter(|&c| !(c.is_ascii() && is_removed(c as u8)));
+        let first = kept.next();
+        let second = kept.next();
+        match (first, second) {
+            (Some('0'), Some('0')) => out.push('+'),
+            (Some('+'), _) => {
+                out.push('+');
+                out.extend(second);
+            }
+            _ => {
+                match country {
+                    Some(cc) => {
+                        out.push('+');
+                        out.push_str(cc.as_str());
+                        if first != Some('0') {
+                            out.extend(first);
+                        }
+                    }
+                    None => out.extend(first),
+                }
+                out.extend(second);
+            }
+        }
+        out.extend(kept);
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn byte_runs_agree_with_the_rule(
+            text in "[0+ ().\\-/1-9\t\u{A0}٣x]{0,14}",
+            country in prop::option::of("[0-9]{1,3}"),
+        ) {
+            let country = country.map(|c| CountryCode::parse(&c).unwrap());
+            let mut out = String::new();
+            let valid = canonicalize(&text, country, &mut out);
+            prop_assert_eq!(&out, &canonical_by_the_rule(&text, country));
+            prop_assert_eq!(valid, is_valid(&out));
+        }
+    }
 
     fn with(cc: Option<&str>, raw: &str) -> (AddressState, String) {
         let country = cc.map(|c| CountryCode::parse(c).unwrap());

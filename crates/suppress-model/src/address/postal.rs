@@ -1,35 +1,63 @@
 //! Postal addresses: trim, collapse ASCII whitespace runs to one space, lowercase. Always valid.
 
-use crate::ascii::is_space;
+use super::lowercase::push_lowercase;
+use crate::ascii::{is_space, split_ascii};
 
 pub(super) fn canonicalize(trimmed: &str, out: &mut String) -> bool {
-    // Collapse straight into `out`: no buffer per address.
-    let mut in_space = false;
-    for c in trimmed.chars() {
-        if c.is_ascii() && is_space(c as u8) {
-            in_space = true;
-        } else {
-            if in_space {
-                out.push(' ');
-                in_space = false;
-            }
-            out.push(c);
-        }
+    // Words are the runs between ASCII whitespace: all ASCII, so every cut falls on a
+    // character boundary. `trimmed` has no whitespace at either end.
+    // Lowercasing word by word is exact: the one contextual mapping, final sigma, looks past
+    // case-ignorable characters only, and the space between two words is not one.
+    let mut words = split_ascii(trimmed, is_space).filter(|w| !w.is_empty());
+    if let Some(first) = words.next() {
+        push_lowercase(first, out);
     }
-    if out.is_ascii() {
-        out.make_ascii_lowercase();
-    } else {
-        // The full mapping looks at context (final sigma), so it needs the whole string.
-        let lowercase = out.to_lowercase();
-        out.clear();
-        out.push_str(&lowercase);
+    for word in words {
+        out.push(' ');
+        push_lowercase(word, out);
     }
     true
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    use crate::ascii::is_space;
     use crate::{AddressKind, AddressState, Canonicalizer};
+
+    /// The rule as the contract states it: collapse, then lowercase the whole.
+    fn canonical_by_the_rule(trimmed: &str) -> String {
+        let mut collapsed = String::new();
+        let mut in_space = false;
+        for c in trimmed.chars() {
+            if c.is_ascii() && is_space(c as u8) {
+                in_space = true;
+            } else {
+                if in_space {
+                    collapsed.push(' ');
+                    in_space = false;
+                }
+                collapsed.push(c);
+            }
+        }
+        collapsed.to_lowercase()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn word_by_word_agrees_with_the_rule(text in "[aZ1 \t\n\x0B\x0C\r\u{A0}ÉΣσΟ.',]{0,14}") {
+            let (state, canonical) = Canonicalizer::default().canonicalize(AddressKind::Postal, Some(&text));
+            let trimmed = crate::ascii::trim(&text);
+            if trimmed.is_empty() {
+                prop_assert_eq!(state, AddressState::Missing);
+            } else {
+                prop_assert_eq!(canonical, canonical_by_the_rule(trimmed));
+            }
+        }
+    }
 
     fn check(raw: &str) -> (AddressState, String) {
         Canonicalizer::default().canonicalize(AddressKind::Postal, Some(raw))

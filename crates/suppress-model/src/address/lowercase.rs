@@ -1,0 +1,62 @@
+//! The contract's lowercase (Rust's `str::to_lowercase`), appended to a buffer without
+//! allocating.
+
+/// The capital letter sigma, the one character whose lowercase depends on its neighbours.
+const CAPITAL_SIGMA: char = 'Σ';
+
+/// Appends the lowercase of `text` to `out`, exactly as `text.to_lowercase()` would give it.
+///
+/// `str::to_lowercase` allocates a new string per call and looks every non-ASCII character up
+/// in a table. Addresses are mostly ASCII and Latin-1 (`É` → `é`), which map by adding 32;
+/// only other characters need the table, and only text with a capital sigma needs the whole
+/// string's context (final sigma).
+pub(crate) fn push_lowercase(text: &str, out: &mut String) {
+    if text.is_ascii() {
+        let start = out.len();
+        out.push_str(text);
+        out[start..].make_ascii_lowercase();
+    } else if text.contains(CAPITAL_SIGMA) {
+        out.push_str(&text.to_lowercase());
+    } else {
+        for c in text.chars() {
+            match c {
+                'A'..='Z' => out.push(c.to_ascii_lowercase()),
+                // Latin-1 capitals À to Þ, except the multiplication sign, are their small
+                // letter minus 32.
+                '\u{C0}'..='\u{DE}' if c != '\u{D7}' => out.push(char::from(c as u8 + 32)),
+                c if c.is_ascii() || ('\u{DF}'..='\u{FF}').contains(&c) || c == '\u{D7}' => out.push(c),
+                c => out.extend(c.to_lowercase()),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn lowercase(text: &str) -> String {
+        let mut out = String::from("kept:");
+        push_lowercase(text, &mut out);
+        out.strip_prefix("kept:").expect("appends").to_string()
+    }
+
+    #[test]
+    fn matches_str_to_lowercase_on_the_hard_cases() {
+        for text in ["ÀÉÎÕÜÞ×ÿß", "İSTANBUL", "ΟΔΟΣ", "ΣΑΣ.Σ", "\u{212A}elvin", "ǅ", "ẞ", "ＡＢＣ", "Ω"]
+        {
+            assert_eq!(lowercase(text), text.to_lowercase(), "{text}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn matches_str_to_lowercase(text in "[A-Za-z0-9 .@\\u{80}-\\u{24F}\\u{370}-\\u{3FF}\\u{400}-\\u{4FF}İK\\u{212A}ẞ]{0,16}|\\PC{0,16}") {
+            prop_assert_eq!(lowercase(&text), text.to_lowercase());
+        }
+    }
+}
