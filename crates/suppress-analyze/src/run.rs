@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
+use rayon::prelude::*;
 use serde_json::json;
 use suppress_index::{
     AddressBook, DenseBits, OptoutAddresses, ProfileIndex, ProfileOptions, QuarantineIndex, TargetList, TargetOptions,
@@ -315,16 +316,30 @@ fn target_options(config: &Config) -> TargetOptions {
 
 /// Per channel used, the dense profile rows some delivery of that channel targets.
 fn targeted_rows(targets: &TargetList, profiles: &ProfileIndex, channels: &[Channel]) -> Vec<(Channel, DenseBits)> {
-    let mut bits: Vec<(Channel, DenseBits)> = channels.iter().map(|&c| (c, DenseBits::new(profiles.len()))).collect();
     let slot_of_delivery: Vec<usize> = targets
         .deliveries
         .iter()
         .map(|d| channels.iter().position(|&c| c == d.channel).expect("channel listed"))
         .collect();
-    for (delivery, &profile_id) in targets.delivery.iter().zip(&targets.profile_id) {
-        if let Some(row) = profiles.row(profile_id) {
-            bits[slot_of_delivery[*delivery as usize]].1.set(row);
-        }
-    }
-    bits
+    let empty = || -> Vec<DenseBits> { channels.iter().map(|_| DenseBits::new(profiles.len())).collect() };
+    // Each task marks its share of the targets in bitsets of its own; they are then unioned.
+    let slice = targets.len().div_ceil(rayon::current_num_threads()).max(1 << 20);
+    let bits = targets
+        .delivery
+        .par_chunks(slice)
+        .zip(targets.profile_id.par_chunks(slice))
+        .map(|(deliveries, profile_ids)| {
+            let mut bits = empty();
+            for (delivery, &profile_id) in deliveries.iter().zip(profile_ids) {
+                if let Some(row) = profiles.row(profile_id) {
+                    bits[slot_of_delivery[*delivery as usize]].set(row);
+                }
+            }
+            bits
+        })
+        .reduce(empty, |mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(a, b)| a.union_with(b));
+            a
+        });
+    channels.iter().copied().zip(bits).collect()
 }

@@ -22,6 +22,13 @@ impl DenseBits {
         self.words.get((i / 64) as usize).is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
+    /// Sets every bit set in `other`, which has the same length.
+    pub fn union_with(&mut self, other: &DenseBits) {
+        for (word, other) in self.words.iter_mut().zip(&other.words) {
+            *word |= other;
+        }
+    }
+
     pub fn count(&self) -> u64 {
         self.words.iter().map(|w| u64::from(w.count_ones())).sum()
     }
@@ -30,6 +37,17 @@ impl DenseBits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn union_sets_the_bits_of_both() {
+        let (mut a, mut b) = (DenseBits::new(200), DenseBits::new(200));
+        a.set(3);
+        b.set(3);
+        b.set(199);
+        a.union_with(&b);
+        assert!(a.get(3) && a.get(199) && !a.get(4));
+        assert_eq!(a.count(), 2);
+    }
 
     #[test]
     fn set_get_count() {

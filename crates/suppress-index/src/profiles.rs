@@ -1,5 +1,6 @@
 //! Profile ids and opt-out flags.
 
+use rayon::prelude::*;
 use roaring::RoaringBitmap;
 use suppress_load::column::IdValue;
 use suppress_load::{BadValue, ColumnNames, ColumnSpec, LoadError, Table, TableKind};
@@ -137,10 +138,14 @@ impl ProfileIndex {
         let mut index = build(parts, skip, &id_source)?;
         index.rows_read = rows;
         index.warnings = warnings;
-        for &channel in &options.channels {
-            index.optout_by_channel[channel.index()] = bitmap_of(&index.flags, channel_bit(channel));
+        // One pass over the flags per bitmap, the bitmaps in parallel.
+        let bits: Vec<u8> =
+            std::iter::once(OPTOUT_ALL).chain(options.channels.iter().map(|&c| channel_bit(c))).collect();
+        let mut bitmaps = bits.par_iter().map(|&bit| bitmap_of(&index.flags, bit)).collect::<Vec<_>>().into_iter();
+        index.optout_all = bitmaps.next().expect("the optout bitmap");
+        for (&channel, bitmap) in options.channels.iter().zip(bitmaps) {
+            index.optout_by_channel[channel.index()] = bitmap;
         }
-        index.optout_all = bitmap_of(&index.flags, OPTOUT_ALL);
         Ok(index)
     }
 

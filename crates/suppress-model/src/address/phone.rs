@@ -38,26 +38,42 @@ fn is_removed(byte: u8) -> bool {
 }
 
 pub(super) fn canonicalize(trimmed: &str, country: Option<CountryCode>, out: &mut String) -> bool {
-    // Keep the runs between removed characters. These are all ASCII, so every cut falls on a
-    // character boundary and a non-ASCII character is copied whole.
-    let mut run_start = 0;
-    for (i, &b) in trimmed.as_bytes().iter().enumerate() {
-        if is_removed(b) {
-            out.push_str(&trimmed[run_start..i]);
-            run_start = i + 1;
+    let bytes = trimmed.as_bytes();
+    // The prefix comes from the first two characters kept; `from` is where copying resumes.
+    let mut kept = bytes.iter().enumerate().filter(|(_, &b)| !is_removed(b));
+    let (first, second) = (kept.next(), kept.next());
+    let from = match (first, second) {
+        (Some((_, b'0')), Some((i, b'0'))) => {
+            out.push('+');
+            i + 1
         }
-    }
-    out.push_str(&trimmed[run_start..]);
-    // Then the prefix, from the first two characters kept.
-    if out.starts_with("00") {
-        out.replace_range(..2, "+");
-    } else if !out.starts_with('+') {
-        if let Some(cc) = country {
-            // `+` and the calling code, in place of one national trunk `0`.
-            let trunk = usize::from(out.starts_with('0'));
-            out.replace_range(..trunk, "+");
-            out.insert_str(1, cc.as_str());
+        (Some((_, b'+')), _) => 0,
+        (first, _) => match country {
+            Some(cc) => {
+                out.push('+');
+                out.push_str(cc.as_str());
+                // One national trunk `0` goes.
+                match first {
+                    Some((i, b'0')) => i + 1,
+                    _ => 0,
+                }
+            }
+            None => 0,
+        },
+    };
+    // The removed characters are all ASCII, so every cut falls on a character boundary.
+    let rest = &trimmed[from..];
+    if rest.is_ascii() {
+        out.extend(rest.bytes().filter(|&b| !is_removed(b)).map(char::from));
+    } else {
+        let mut run_start = 0;
+        for (i, &b) in rest.as_bytes().iter().enumerate() {
+            if is_removed(b) {
+                out.push_str(&rest[run_start..i]);
+                run_start = i + 1;
+            }
         }
+        out.push_str(&rest[run_start..]);
     }
     is_valid(out)
 }
