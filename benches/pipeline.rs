@@ -1,4 +1,6 @@
-//! Criterion benchmarks of each phase on `suppress gen` data.
+//! Criterion benchmarks of each phase on `suppress gen` data: the canonicalizers (per
+//! address), loading each table (rows/s and MB/s of file), building the address index, the
+//! analyzer's per-row path (rows/s) and whole analyses.
 //!
 //! Size: `SUPPRESS_BENCH_PROFILES` profiles (default 100000, about 215000 target rows), written
 //! once to a temporary directory. Run: `cargo bench -p suppress-benches`.
@@ -6,9 +8,13 @@
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use suppress_analyze::classify::{classify_all, Indexes};
+use suppress_analyze::dedup::mark_duplicates;
 use suppress_analyze::{parse_as_of, Config, Plan};
 use suppress_gen::{generate, GenConfig};
-use suppress_index::{ProfileIndex, ProfileOptions, QuarantineIndex, TargetList, TargetOptions};
+use suppress_index::{
+    AddressBook, DenseBits, ProfileIndex, ProfileOptions, QuarantineIndex, TargetList, TargetOptions,
+};
 use suppress_load::{ColumnNames, Table};
 use suppress_model::{AddressKind, Canonicalizer, Channel, CountryCode};
 
@@ -61,35 +67,83 @@ fn canonicalize(c: &mut Criterion) {
     group.finish();
 }
 
+/// Rows and bytes of `table`: throughput in rows/s and MB/s (of Parquet file read) at once.
+fn rows_and_bytes(table: &Table) -> Throughput {
+    Throughput::ElementsAndBytes { elements: table.num_rows(), bytes: table.num_bytes() }
+}
+
+/// Per channel of the targets, the profile rows some delivery targets (as the run marks them).
+fn targeted(targets: &TargetList, profiles: &ProfileIndex) -> Vec<(Channel, DenseBits)> {
+    let channels = targets.channels();
+    let mut bits: Vec<(Channel, DenseBits)> = channels.iter().map(|&c| (c, DenseBits::new(profiles.len()))).collect();
+    for (&delivery, &profile_id) in targets.delivery.iter().zip(&targets.profile_id) {
+        let channel = targets.deliveries[delivery as usize].channel;
+        if let (Some(row), Some(k)) = (profiles.row(profile_id), channels.iter().position(|&c| c == channel)) {
+            bits[k].1.set(row);
+        }
+    }
+    bits
+}
+
 fn phases(c: &mut Criterion) {
     let (dir, _) = data();
     let names = ColumnNames::default();
     let targets_table = Table::open(&dir.0.join("targets.parquet")).unwrap();
     let profiles_table = Table::open(&dir.0.join("profiles.parquet")).unwrap();
     let quarantine_table = Table::open(&dir.0.join("quarantine.parquet")).unwrap();
+    let canonicalizer = Canonicalizer::new(Some(CountryCode::parse("33").unwrap()));
+
+    // Loading each table: decoding its columns and the per-row work of each load.
     let mut group = c.benchmark_group("load");
     group.sample_size(10);
-
-    group.throughput(Throughput::Elements(targets_table.num_rows()));
-    group.bench_function("targets_rows", |b| {
-        b.iter(|| TargetList::load(&targets_table, &names, &TargetOptions::default()).unwrap())
-    });
-    let options = ProfileOptions { channels: Channel::ALL.to_vec(), ..Default::default() };
-    group.throughput(Throughput::Elements(profiles_table.num_rows()));
-    group.bench_function("profile_index_rows", |b| {
-        b.iter(|| ProfileIndex::load(&profiles_table, &names, &options).unwrap())
-    });
-    group.throughput(Throughput::Bytes(quarantine_table.num_bytes()));
-    group.bench_function("quarantine_bytes", |b| {
-        b.iter(|| {
-            QuarantineIndex::load(&quarantine_table, &names, &Channel::ALL, &Canonicalizer::default(), 0, false)
-                .unwrap()
-        })
+    group.throughput(rows_and_bytes(&targets_table));
+    group.bench_function("targets", |b| b.iter(|| TargetList::load(&targets_table, &names, &TargetOptions::default()).unwrap()));
+    let targets = TargetList::load(&targets_table, &names, &TargetOptions::default()).unwrap();
+    let options = ProfileOptions { channels: targets.channels(), ..Default::default() };
+    group.throughput(rows_and_bytes(&profiles_table));
+    group.bench_function("profiles", |b| b.iter(|| ProfileIndex::load(&profiles_table, &names, &options).unwrap()));
+    group.throughput(rows_and_bytes(&quarantine_table));
+    group.bench_function("quarantine", |b| {
+        b.iter(|| QuarantineIndex::load(&quarantine_table, &names, &Channel::ALL, &canonicalizer, 0, false).unwrap())
     });
     group.finish();
 
+    // Building the indexes the analysis probes: the targeted profiles' canonical addresses (a
+    // second scan of the profiles' address columns), per profile row.
+    let profiles = ProfileIndex::load(&profiles_table, &names, &options).unwrap();
+    let targeted = targeted(&targets, &profiles);
+    let mut group = c.benchmark_group("index");
+    group.sample_size(10);
+    group.throughput(rows_and_bytes(&profiles_table));
+    group.bench_function("address_book", |b| {
+        b.iter(|| AddressBook::load(&profiles_table, &names, &profiles, &targeted, &canonicalizer, false).unwrap())
+    });
+    group.finish();
+
+    // The analyzer's per-row path on ready indexes: reasons 1 to 8, then duplicates.
+    let (addresses, _) = AddressBook::load(&profiles_table, &names, &profiles, &targeted, &canonicalizer, false).unwrap();
+    let quarantine =
+        QuarantineIndex::load(&quarantine_table, &names, &targets.channels(), &canonicalizer, 0, false).unwrap();
+    let ix = Indexes {
+        targets: &targets,
+        profiles: &profiles,
+        addresses: &addresses,
+        optout_addresses: None,
+        quarantine: Some(&quarantine),
+    };
     let mut group = c.benchmark_group("analyze");
     group.sample_size(10);
+    group.throughput(Throughput::Elements(targets.len() as u64));
+    group.bench_function("classify_rows", |b| b.iter(|| classify_all(&ix)));
+    group.bench_function("classify_and_deduplicate_rows", |b| {
+        b.iter(|| {
+            let (mut codes, kept) = classify_all(&ix);
+            mark_duplicates(&ix, &mut codes, kept);
+            codes
+        })
+    });
+
+    // End to end: every phase, as `suppress analyze` runs them.
     group.throughput(Throughput::Elements(targets_table.num_rows()));
     let plan = Plan::open(config(&dir.0)).unwrap();
     group.bench_function("end_to_end_without_writing", |b| b.iter(|| plan.execute(None).unwrap()));

@@ -23,16 +23,23 @@ impl WritebackFile {
         WritebackFile { file, written: 0, requested: 0 }
     }
 
-    /// Asks the kernel to start writing the bytes written since the last request. Only advice:
-    /// it does not wait, and a failure is ignored (the final fsync reports real errors).
+    /// Waits until the bytes of earlier requests are on their way to the disk, then asks the
+    /// kernel to start writing the bytes written since. Only advice: a failure is ignored (the
+    /// final fsync reports real errors). The wait keeps at most about one step in flight, so
+    /// the final fsync does not wait for a backlog; it rarely blocks, since the disk writes a
+    /// step faster than the encoders produce one.
     fn request_writeback(&mut self) {
         #[cfg(target_os = "linux")]
         {
             use std::os::fd::AsRawFd;
+            let fd = self.file.as_raw_fd();
             let (offset, len) = (self.requested as libc::off64_t, (self.written - self.requested) as libc::off64_t);
             // SAFETY: sync_file_range takes a descriptor and integers and touches no memory of
-            // ours; the descriptor belongs to `self.file`, open for this whole call.
-            let _ = unsafe { libc::sync_file_range(self.file.as_raw_fd(), offset, len, libc::SYNC_FILE_RANGE_WRITE) };
+            // ours; the descriptor belongs to `self.file`, open for both calls.
+            unsafe {
+                let _ = libc::sync_file_range(fd, 0, offset, libc::SYNC_FILE_RANGE_WAIT_BEFORE);
+                let _ = libc::sync_file_range(fd, offset, len, libc::SYNC_FILE_RANGE_WRITE);
+            }
         }
         self.requested = self.written;
     }
