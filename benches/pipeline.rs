@@ -97,7 +97,9 @@ fn phases(c: &mut Criterion) {
     let mut group = c.benchmark_group("load");
     group.sample_size(10);
     group.throughput(rows_and_bytes(&targets_table));
-    group.bench_function("targets", |b| b.iter(|| TargetList::load(&targets_table, &names, &TargetOptions::default()).unwrap()));
+    group.bench_function("targets", |b| {
+        b.iter(|| TargetList::load(&targets_table, &names, &TargetOptions::default()).unwrap())
+    });
     let targets = TargetList::load(&targets_table, &names, &TargetOptions::default()).unwrap();
     let options = ProfileOptions { channels: targets.channels(), ..Default::default() };
     group.throughput(rows_and_bytes(&profiles_table));
@@ -121,7 +123,8 @@ fn phases(c: &mut Criterion) {
     group.finish();
 
     // The analyzer's per-row path on ready indexes: reasons 1 to 8, then duplicates.
-    let (addresses, _) = AddressBook::load(&profiles_table, &names, &profiles, &targeted, &canonicalizer, false).unwrap();
+    let (addresses, _) =
+        AddressBook::load(&profiles_table, &names, &profiles, &targeted, &canonicalizer, false).unwrap();
     let quarantine =
         QuarantineIndex::load(&quarantine_table, &names, &targets.channels(), &canonicalizer, 0, false).unwrap();
     let ix = Indexes {
