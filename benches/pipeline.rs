@@ -2,7 +2,7 @@
 //! address), loading each table (rows/s and MB/s of file), building the address index, the
 //! analyzer's per-row path (rows/s) and whole analyses.
 //!
-//! Size: `SUPPRESS_BENCH_PROFILES` profiles (default 100000, about 215000 target rows), written
+//! Size: `SUPPRESS_BENCH_PROFILES` profiles (default 100000, about 211000 target rows), written
 //! once to a temporary directory. Run: `cargo bench -p suppress-benches`.
 
 use std::path::PathBuf;
