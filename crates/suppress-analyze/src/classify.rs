@@ -67,7 +67,7 @@ pub fn classify_all(ix: &Indexes) -> (Vec<u8>, Vec<KeptRows>) {
         .par_chunks_mut(slice)
         .enumerate()
         .map(|(k, out)| {
-            let mut kept = KeptRows::new(bits);
+            let mut kept = KeptRows::new(bits, out.len());
             for (i, code) in out.iter_mut().enumerate() {
                 let row = k * slice + i;
                 match classify(ix, row) {

@@ -17,8 +17,10 @@ use suppress_model::Reason;
 
 use crate::classify::{address_of, Indexes};
 
-/// (delivery, xxh3 of the canonical address, profile_id, target row) of one kept row.
-type Key = (u32, u64, i64, u32);
+/// (xxh3 of the canonical address, delivery, target row) of one kept row: 16 bytes. Every kept
+/// row is scattered into a bucket, so each byte here is paid for 15M times at 10M profiles;
+/// the profile_id that breaks ties is looked up only when two rows meet.
+type Key = (u64, u32, u32);
 
 /// The kept rows of one slice of the target rows, bucketed by the top bits of their address
 /// hash. Rows of one (delivery, address) share a hash, hence a bucket, so each bucket can be
@@ -38,8 +40,13 @@ impl KeptRows {
         (rows / 4096).max(1).ilog2().min(8)
     }
 
-    pub fn new(bits: u32) -> KeptRows {
-        KeptRows { bits, buckets: (0..1usize << bits).map(|_| Vec::new()).collect() }
+    /// Empty buckets for a slice of `rows` target rows. Each reserves half again its share of
+    /// the rows, so that a bucket is written once instead of copied as it grows; the reserved
+    /// capacity that stays unused is never touched, so it costs address space, not memory.
+    pub fn new(bits: u32, rows: usize) -> KeptRows {
+        let share = rows >> bits;
+        let capacity = share + share / 2 + 16;
+        KeptRows { bits, buckets: (0..1usize << bits).map(|_| Vec::with_capacity(capacity)).collect() }
     }
 
     /// Records that target row `row`, whose canonical address has [`suppress_index::fingerprint`]
@@ -47,7 +54,7 @@ impl KeptRows {
     #[inline]
     pub fn push(&mut self, ix: &Indexes, row: usize, hash: u64) {
         let bucket = if self.bits == 0 { 0 } else { (hash >> (64 - self.bits)) as usize };
-        self.buckets[bucket].push((ix.targets.delivery[row], hash, ix.targets.profile_id[row], row as u32));
+        self.buckets[bucket].push((hash, ix.targets.delivery[row], row as u32));
     }
 }
 
@@ -63,47 +70,51 @@ pub fn mark_duplicates(ix: &Indexes, codes: &mut [u8], kept: Vec<KeptRows>) {
         }
     }
     let address = |row: u32| address_of(ix, row as usize).expect("kept rows have a valid address");
+    let profile_id = |row: u32| ix.targets.profile_id[row as usize];
     let duplicates: Vec<u32> =
-        by_bucket.into_par_iter().flat_map_iter(|pieces| duplicate_rows(&address, &pieces)).collect();
+        by_bucket.into_par_iter().flat_map_iter(|pieces| duplicate_rows(&address, &profile_id, &pieces)).collect();
     for row in duplicates {
         codes[row as usize] = Reason::Duplicate.number();
     }
 }
 
-/// The row a group keeps so far: its (profile_id, target row), smallest first.
-type Keeper = (i64, u32);
-
 /// The rows of one bucket that are not their (delivery, address) group's keeper.
 ///
-/// One pass with a table keyed by (delivery, address hash), holding each group's keeper:
-/// a tenth of the cost of sorting the keys. Only a row that meets an earlier one in the table
-/// looks at the addresses themselves; if they differ (a 64-bit hash collision), the row's
-/// group is decided in a second table keyed by the address string.
-/// `address` gives a target row's canonical address.
-fn duplicate_rows<'a>(address: &impl Fn(u32) -> &'a str, pieces: &[Vec<Key>]) -> Vec<u32> {
+/// One pass with a table keyed by (delivery, address hash), holding each group's keeper so
+/// far: a tenth of the cost of sorting the keys. Only a row that meets an earlier one in the
+/// table looks at the addresses and profile_ids themselves; if the addresses differ (a 64-bit
+/// hash collision), the row's group is decided in a second table keyed by the address string.
+/// `address` and `profile_id` give a target row's canonical address and profile_id.
+fn duplicate_rows<'a>(
+    address: &impl Fn(u32) -> &'a str,
+    profile_id: &impl Fn(u32) -> i64,
+    pieces: &[Vec<Key>],
+) -> Vec<u32> {
     let len = pieces.iter().map(Vec::len).sum();
-    let mut keepers: HashMap<(u32, u64), Keeper, BuildHasherDefault<KeyHasher>> =
+    // The keeper is the smallest (profile_id, target row).
+    let precedes = |a: u32, b: u32| (profile_id(a), a) < (profile_id(b), b);
+    let mut keepers: HashMap<(u32, u64), u32, BuildHasherDefault<KeyHasher>> =
         HashMap::with_capacity_and_hasher(len, Default::default());
-    let mut collided: HashMap<(u32, &str), Keeper> = HashMap::new();
+    let mut collided: HashMap<(u32, &str), u32> = HashMap::new();
     let mut duplicates = Vec::new();
-    for &(delivery, hash, profile_id, row) in pieces.iter().flatten() {
+    for &(hash, delivery, row) in pieces.iter().flatten() {
         let keeper = match keepers.entry((delivery, hash)) {
             Entry::Vacant(slot) => {
-                slot.insert((profile_id, row));
+                slot.insert(row);
                 continue;
             }
-            Entry::Occupied(slot) if address(slot.get().1) == address(row) => slot.into_mut(),
+            Entry::Occupied(slot) if address(*slot.get()) == address(row) => slot.into_mut(),
             Entry::Occupied(_) => match collided.entry((delivery, address(row))) {
                 Entry::Vacant(slot) => {
-                    slot.insert((profile_id, row));
+                    slot.insert(row);
                     continue;
                 }
                 Entry::Occupied(slot) => slot.into_mut(),
             },
         };
-        if (profile_id, row) < *keeper {
-            duplicates.push(keeper.1);
-            *keeper = (profile_id, row);
+        if precedes(row, *keeper) {
+            duplicates.push(*keeper);
+            *keeper = row;
         } else {
             duplicates.push(row);
         }
@@ -142,11 +153,20 @@ impl Hasher for KeyHasher {
 mod tests {
     use super::*;
 
-    /// Duplicates among `keys` (delivery, hash, profile_id, row), split into two pieces, with
+    /// Duplicates among `rows` (delivery, hash, profile_id, row), split into two pieces, with
     /// row r's address `addresses[r]`; sorted.
-    fn duplicates(addresses: &[&'static str], keys: &[Key]) -> Vec<u32> {
+    fn duplicates(addresses: &[&'static str], rows: &[(u32, u64, i64, u32)]) -> Vec<u32> {
+        let mut profile_ids = vec![0; addresses.len()];
+        for &(_, _, profile_id, row) in rows {
+            profile_ids[row as usize] = profile_id;
+        }
+        let keys: Vec<Key> = rows.iter().map(|&(delivery, hash, _, row)| (hash, delivery, row)).collect();
         let (a, b) = keys.split_at(keys.len() / 2);
-        let mut rows = duplicate_rows(&|row: u32| addresses[row as usize], &[a.to_vec(), b.to_vec()]);
+        let mut rows = duplicate_rows(
+            &|row: u32| addresses[row as usize],
+            &|row: u32| profile_ids[row as usize],
+            &[a.to_vec(), b.to_vec()],
+        );
         rows.sort_unstable();
         rows
     }

@@ -5,6 +5,7 @@
 mod analyze;
 mod gen;
 mod inspect;
+mod malloc;
 mod progress;
 mod sigbus;
 
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
         *LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("{message}{place}"));
     }));
     sigbus::install();
+    malloc::keep_freed_memory();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
