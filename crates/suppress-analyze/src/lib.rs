@@ -14,6 +14,7 @@
 pub mod classify;
 mod config;
 pub mod dedup;
+mod dictionary_column;
 mod error;
 pub mod output;
 pub mod report;

@@ -12,6 +12,8 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+use std::collections::HashMap;
+
 use arrow::array::{ArrayRef, Int64Builder, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowColumnWriter};
@@ -19,11 +21,12 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::errors::ParquetError;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use parquet::schema::types::ColumnPath;
+use parquet::schema::types::{ColumnDescPtr, ColumnPath};
 use rayon::prelude::*;
-use suppress_model::Reason;
+use suppress_model::{Channel, Reason};
 
 use crate::classify::{address_of, Indexes, KEPT};
+use crate::dictionary_column::{encode_dictionary_column, DictionaryChunk};
 use crate::writeback::WritebackFile;
 use crate::AnalyzeError;
 
@@ -68,37 +71,97 @@ impl Output {
         (code == KEPT) == (self == Output::Recipients)
     }
 
-    /// The Arrow columns of the wanted rows among target rows `rows`.
-    fn arrays(self, ix: &Indexes, codes: &[u8], rows: Range<usize>, count: usize) -> Vec<ArrayRef> {
-        let mut delivery_id = StringBuilder::with_capacity(count, count * 24);
-        let mut channel = StringBuilder::with_capacity(count, count * 8);
+    /// The columns of the wanted rows among target rows `rows`, in schema order.
+    fn columns<'d>(
+        self,
+        ix: &Indexes,
+        dictionaries: &'d Dictionaries,
+        codes: &[u8],
+        rows: Range<usize>,
+        count: usize,
+    ) -> Vec<Column<'d>> {
+        let mut delivery_id = Vec::with_capacity(count);
+        let mut channel = Vec::with_capacity(count);
         let mut profile_id = Int64Builder::with_capacity(count);
-        let mut reason = StringBuilder::with_capacity(if self == Output::Exclusions { count } else { 0 }, 0);
+        let mut reason = Vec::with_capacity(if self == Output::Exclusions { count } else { 0 });
         let mut address = StringBuilder::with_capacity(count, count * 24);
         for row in rows {
             let code = codes[row];
             if !self.wants(code) {
                 continue;
             }
-            let delivery = &ix.targets.deliveries[ix.targets.delivery[row] as usize];
-            delivery_id.append_value(&delivery.id);
-            channel.append_value(delivery.channel.name());
+            let delivery = ix.targets.delivery[row] as usize;
+            delivery_id.push(dictionaries.id_of_delivery[delivery]);
+            channel.push(ix.targets.deliveries[delivery].channel.index() as u32);
             profile_id.append_value(ix.targets.profile_id[row]);
             if self == Output::Recipients {
                 address.append_option(address_of(ix, row));
             } else {
                 let why = Reason::from_number(code).expect("valid reason code");
-                reason.append_value(why.name());
+                reason.push(u32::from(code - 1));
                 address.append_option(if why.has_address() { address_of(ix, row) } else { None });
             }
         }
-        let mut arrays: Vec<ArrayRef> =
-            vec![Arc::new(delivery_id.finish()), Arc::new(channel.finish()), Arc::new(profile_id.finish())];
+        let mut columns = vec![
+            Column::Codes(&dictionaries.delivery_ids, delivery_id),
+            Column::Codes(&dictionaries.channels, channel),
+            Column::Arrow(Arc::new(profile_id.finish())),
+        ];
         if self == Output::Exclusions {
-            arrays.push(Arc::new(reason.finish()));
+            columns.push(Column::Codes(&dictionaries.reasons, reason));
         }
-        arrays.push(Arc::new(address.finish()));
-        arrays
+        columns.push(Column::Arrow(Arc::new(address.finish())));
+        columns
+    }
+}
+
+/// One column of one window, before encoding.
+enum Column<'a> {
+    /// Written by the Arrow writer.
+    Arrow(ArrayRef),
+    /// Repeated strings as codes into a list of distinct values ([`encode_dictionary_column`]).
+    Codes(&'a [&'a str], Vec<u32>),
+}
+
+/// One column of one window, encoded.
+enum Chunk {
+    Arrow(ArrowColumnChunk),
+    Dictionary(DictionaryChunk),
+}
+
+/// The distinct values of the repeated-string columns, and each delivery's code.
+struct Dictionaries<'a> {
+    delivery_ids: Vec<&'a str>,
+    /// Per delivery (index in `TargetList::deliveries`): its id's index in `delivery_ids`; two
+    /// deliveries may share an id (the same delivery_id on two channels).
+    id_of_delivery: Vec<u32>,
+    /// By `Channel::index`.
+    channels: Vec<&'static str>,
+    /// By `Reason::number` - 1.
+    reasons: Vec<&'static str>,
+}
+
+impl<'a> Dictionaries<'a> {
+    fn new(ix: &Indexes<'a>) -> Dictionaries<'a> {
+        let mut delivery_ids: Vec<&str> = Vec::new();
+        let mut index_of_id: HashMap<&str, u32> = HashMap::new();
+        let id_of_delivery = ix
+            .targets
+            .deliveries
+            .iter()
+            .map(|delivery| {
+                *index_of_id.entry(delivery.id.as_str()).or_insert_with(|| {
+                    delivery_ids.push(delivery.id.as_str());
+                    (delivery_ids.len() - 1) as u32
+                })
+            })
+            .collect();
+        Dictionaries {
+            delivery_ids,
+            id_of_delivery,
+            channels: Channel::ALL.iter().map(|c| c.name()).collect(),
+            reasons: Reason::ALL.iter().map(|r| r.name()).collect(),
+        }
     }
 }
 
@@ -119,10 +182,13 @@ fn write_rows(path: &Path, output: Output, ix: &Indexes, codes: &[u8]) -> Result
     let parquet_error = |e: ParquetError| AnalyzeError::Write { path: path.into(), message: e.to_string() };
     let io_error = |e: std::io::Error| AnalyzeError::Write { path: path.into(), message: e.to_string() };
     let schema = output.schema();
+    let dictionaries = Dictionaries::new(ix);
     let file = File::create(path).map_err(io_error)?;
     let writer = ArrowWriter::try_new(BufWriter::new(WritebackFile::new(file)), schema.clone(), Some(properties()))
         .map_err(parquet_error)?;
     let (mut file_writer, factory) = writer.into_serialized_writer().map_err(parquet_error)?;
+    let descriptors: Vec<ColumnDescPtr> =
+        (0..schema.fields().len()).map(|i| file_writer.schema_descr().column(i)).collect();
 
     // Windows without a wanted row would make empty row groups: leave them out.
     let windows: Vec<(Range<usize>, usize)> = (0..codes.len())
@@ -147,22 +213,31 @@ fn write_rows(path: &Path, output: Output, ix: &Indexes, codes: &[u8]) -> Result
             .enumerate()
             .map(|(k, (rows, count))| {
                 let writers = factory.create_column_writers(group_index * at_once + k)?;
-                let arrays = output.arrays(ix, codes, rows.clone(), *count);
+                let columns = output.columns(ix, &dictionaries, codes, rows.clone(), *count);
                 schema
                     .fields()
                     .par_iter()
-                    .zip(arrays.par_iter())
+                    .zip(columns.into_par_iter())
                     .zip(writers.into_par_iter())
-                    .map(|((field, array), writer)| encode_column(field, array, writer))
-                    .collect::<Result<Vec<ArrowColumnChunk>, ParquetError>>()
+                    .zip(descriptors.par_iter())
+                    .map(|(((field, column), writer), descriptor)| match column {
+                        Column::Arrow(array) => encode_column(field, &array, writer).map(Chunk::Arrow),
+                        Column::Codes(values, codes) => {
+                            encode_dictionary_column(descriptor.clone(), values, &codes).map(Chunk::Dictionary)
+                        }
+                    })
+                    .collect::<Result<Vec<Chunk>, ParquetError>>()
             })
             .collect::<Result<Vec<_>, ParquetError>>()
     };
-    let mut append = |encoded: Vec<Vec<ArrowColumnChunk>>| -> Result<(), ParquetError> {
+    let mut append = |encoded: Vec<Vec<Chunk>>| -> Result<(), ParquetError> {
         for chunks in encoded {
             let mut row_group = file_writer.next_row_group()?;
             for chunk in chunks {
-                chunk.append_to_row_group(&mut row_group)?;
+                match chunk {
+                    Chunk::Arrow(chunk) => chunk.append_to_row_group(&mut row_group)?,
+                    Chunk::Dictionary(chunk) => row_group.append_column(&chunk.data, chunk.close)?,
+                }
             }
             row_group.close()?;
         }
