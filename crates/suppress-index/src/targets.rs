@@ -77,8 +77,30 @@ impl TargetList {
             let mut local: HashMap<(String, Channel), u32> = HashMap::default();
             let mut last: Option<u32> = None;
             let mut last_channel: Option<(&str, Channel)> = None;
+            // The last row whose delivery and channel were read and accepted.
+            let mut last_row: Option<usize> = None;
             let skip = options.skip_bad_rows;
             for i in 0..batch.num_rows {
+                // Targets come in long runs of one delivery, and a dictionary-encoded column
+                // decodes every repeat of a value to the same view: when both columns repeat
+                // the last accepted row's views, the row has its delivery without reading a
+                // string.
+                if let (Some(j), Some(code)) = (last_row, last) {
+                    let same_channel = channels.as_ref().is_none_or(|c| c.same_value(i, j));
+                    if same_channel && delivery_ids.same_value(i, j) {
+                        match profile_ids.get(i) {
+                            IdValue::Valid(id) => {
+                                part.delivery.push(code);
+                                part.profile_id.push(id);
+                            }
+                            IdValue::Null => part.bad_rows.record(skip, batch, PROFILE_ID, i, BadValue::Null)?,
+                            IdValue::OutOfRange(v) => {
+                                part.bad_rows.record(skip, batch, PROFILE_ID, i, BadValue::OutOfRange(v.to_string()))?
+                            }
+                        }
+                        continue;
+                    }
+                }
                 let delivery_id = match delivery_ids.get(i) {
                     Ok(Some(id)) => id,
                     Ok(None) => {
@@ -149,6 +171,7 @@ impl TargetList {
                 };
                 part.delivery.push(code);
                 part.profile_id.push(profile_id);
+                last_row = Some(i);
             }
             Ok::<_, LoadError>(part)
         })?;

@@ -62,6 +62,29 @@ impl StrColumn {
         }
     }
 
+    /// True when rows `i` and `j` are both valid and their values are provably equal without
+    /// reading them: Utf8View rows with the same view (an inline string, or the same bytes of
+    /// the same buffer, as a decoded dictionary page gives every repeat of a value). `false`
+    /// says nothing: the values may still be equal.
+    #[inline]
+    pub fn same_value(&self, i: usize, j: usize) -> bool {
+        match self {
+            StrColumn::View(a) => a.views()[i] == a.views()[j] && a.is_valid(i) && a.is_valid(j),
+            StrColumn::Utf8(_) | StrColumn::Large(_) => false,
+        }
+    }
+
+    /// The bytes of all values together (nulls count as empty): what a copy of every value
+    /// needs.
+    pub fn value_bytes(&self) -> usize {
+        match self {
+            StrColumn::Utf8(a) => (a.offsets()[a.len()] - a.offsets()[0]) as usize,
+            StrColumn::Large(a) => (a.offsets()[a.len()] - a.offsets()[0]) as usize,
+            // The low 32 bits of a view are the value's length.
+            StrColumn::View(a) => a.views().iter().map(|&v| v as u32 as usize).sum(),
+        }
+    }
+
     pub fn len(&self) -> usize {
         match self {
             StrColumn::Utf8(a) => a.len(),
@@ -225,6 +248,18 @@ impl DeliveryIdColumn {
         StrColumn::try_new(array).map(DeliveryIdColumn::Str).map_err(|_| mismatch(array, DELIVERY_TYPES))
     }
 
+    /// True when rows `i` and `j` provably hold the same valid delivery id (see
+    /// [`StrColumn::same_value`]).
+    #[inline]
+    pub fn same_value(&self, i: usize, j: usize) -> bool {
+        match self {
+            DeliveryIdColumn::Str(s) => s.same_value(i, j),
+            DeliveryIdColumn::Int(ids) => {
+                matches!((ids.get(i), ids.get(j)), (IdValue::Valid(a), IdValue::Valid(b)) if a == b)
+            }
+        }
+    }
+
     /// The delivery id of row `i` as written in outputs; `Err` carries the bad integer.
     #[inline]
     pub fn get(&self, i: usize) -> Result<Option<Cow<'_, str>>, i128> {
@@ -264,6 +299,32 @@ mod tests {
         }
         let err = StrColumn::try_new(&(Arc::new(Int32Array::from(vec![1])) as ArrayRef)).unwrap_err();
         assert_eq!(err.found, "Int32");
+    }
+
+    #[test]
+    fn same_value_only_when_the_views_prove_it() {
+        use arrow::array::StringViewBuilder;
+        let long = "a delivery id longer than twelve bytes";
+        // Deduplicated like a decoded dictionary page: repeats share one view.
+        let mut shared = StringViewBuilder::new().with_deduplicate_strings();
+        for value in [Some(long), Some(long), None, Some("short"), Some("short"), Some("other")] {
+            shared.append_option(value);
+        }
+        let shared = StrColumn::try_new(&(Arc::new(shared.finish()) as ArrayRef)).unwrap();
+        assert!(shared.same_value(0, 1));
+        assert!(shared.same_value(3, 4), "inline strings are their views");
+        assert!(!shared.same_value(1, 2) && !shared.same_value(2, 2), "null is no value");
+        assert!(!shared.same_value(4, 5));
+        assert_eq!(shared.value_bytes(), 2 * long.len() + 2 * 5 + 5);
+        // Copied one by one, equal long values have different views: unknown, so false.
+        let copied: ArrayRef = Arc::new(StringViewArray::from(vec![long, long]));
+        assert!(!StrColumn::try_new(&copied).unwrap().same_value(0, 1));
+        let plain = StrColumn::try_new(&(Arc::new(StringArray::from(vec!["ab", "ab", "c"])) as ArrayRef)).unwrap();
+        assert!(!plain.same_value(0, 1));
+        assert_eq!(plain.value_bytes(), 5);
+        let ints = DeliveryIdColumn::try_new(&(Arc::new(Int32Array::from(vec![Some(7), Some(7), None])) as ArrayRef));
+        let ints = ints.unwrap();
+        assert!(ints.same_value(0, 1) && !ints.same_value(1, 2));
     }
 
     #[test]
