@@ -9,27 +9,13 @@
 //! statistics (exact min and max, no nulls) and offset index the Arrow writer writes. What a
 //! reader decodes is the same dictionary-encoded column.
 
-use bytes::Bytes;
-use parquet::basic::{Compression, Encoding, PageType};
-use parquet::column::page::{CompressedPage, Page, PageWriteSpec, PageWriter};
-use parquet::column::writer::ColumnCloseResult;
+use parquet::basic::Encoding;
 use parquet::data_type::ByteArray;
 use parquet::errors::ParquetError;
-use parquet::file::metadata::{ColumnChunkMetaData, PageEncodingStats};
-use parquet::file::page_index::offset_index::{OffsetIndexMetaData, PageLocation};
 use parquet::file::statistics::Statistics;
-use parquet::file::writer::{SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::ColumnDescPtr;
 
-/// Values per data page: the Arrow writer's default row limit, so that pages (and the offset
-/// index) have the same granularity in every column.
-const PAGE_VALUES: usize = 20_000;
-
-/// An encoded column chunk, ready for `SerializedRowGroupWriter::append_column`.
-pub struct DictionaryChunk {
-    pub data: Bytes,
-    pub close: ColumnCloseResult,
-}
+use crate::column_chunk::{bits_for, rle_hybrid, ChunkFacts, ChunkPages, EncodedChunk, PAGE_VALUES};
 
 /// Encodes the required string column `descr` of one row group: row i's value is
 /// `values[codes[i]]`. `values` must be distinct; codes must index it.
@@ -37,7 +23,7 @@ pub fn encode_dictionary_column(
     descr: ColumnDescPtr,
     values: &[&str],
     codes: &[u32],
-) -> Result<DictionaryChunk, ParquetError> {
+) -> Result<EncodedChunk, ParquetError> {
     // The dictionary holds only the values this row group uses, in code order.
     let mut counts = vec![0u64; values.len()];
     for &code in codes {
@@ -52,156 +38,38 @@ pub fn encode_dictionary_column(
         }
     }
     let bit_width = bits_for(dictionary.len().saturating_sub(1) as u32).max(1);
-    let mut sink = TrackedWrite::new(Vec::new());
-    let mut pages = SerializedPageWriter::new(&mut sink);
+    let mut pages = ChunkPages::new(1024);
 
     let mut plain = Vec::new();
     for value in &dictionary {
         plain.extend_from_slice(&(value.len() as u32).to_le_bytes());
         plain.extend_from_slice(value.as_bytes());
     }
-    let dictionary_spec = pages.write_page(compressed(plain, |buf| Page::DictionaryPage {
-        buf,
-        num_values: dictionary.len() as u32,
-        encoding: Encoding::PLAIN,
-        is_sorted: false,
-    })?)?;
+    pages.dictionary_page(&plain, dictionary.len())?;
 
-    let mut data_specs: Vec<(PageWriteSpec, i64)> = Vec::new();
     let mut indexes = Vec::with_capacity(PAGE_VALUES);
-    for (page, page_codes) in codes.chunks(PAGE_VALUES).enumerate() {
+    let mut buf = Vec::new();
+    for page_codes in codes.chunks(PAGE_VALUES) {
         indexes.clear();
         indexes.extend(page_codes.iter().map(|&code| index_of_code[code as usize]));
-        let mut buf = vec![bit_width];
+        buf.clear();
+        buf.push(bit_width);
         rle_hybrid(&indexes, bit_width, &mut buf);
-        let spec = pages.write_page(compressed(buf, |buf| Page::DataPage {
-            buf,
-            num_values: page_codes.len() as u32,
-            encoding: Encoding::RLE_DICTIONARY,
-            def_level_encoding: Encoding::RLE,
-            rep_level_encoding: Encoding::RLE,
-            statistics: None,
-        })?)?;
-        data_specs.push((spec, (page * PAGE_VALUES) as i64));
+        pages.data_page(&buf, page_codes.len(), Encoding::RLE_DICTIONARY)?;
     }
-    pages.close()?;
-    let data = Bytes::from(sink.into_inner()?);
 
-    let all_specs = std::iter::once(&dictionary_spec).chain(data_specs.iter().map(|(spec, _)| spec));
-    let (compressed_size, uncompressed_size) = all_specs
-        .fold((0i64, 0i64), |(c, u), spec| (c + spec.compressed_size as i64, u + spec.uncompressed_size as i64));
     let unencoded_bytes: u64 = counts.iter().zip(values).map(|(&count, value)| count * value.len() as u64).sum();
     let min = dictionary.iter().min().map(|v| ByteArray::from(v.as_bytes().to_vec()));
     let max = dictionary.iter().max().map(|v| ByteArray::from(v.as_bytes().to_vec()));
-    let metadata = ColumnChunkMetaData::builder(descr)
-        .set_compression(Compression::SNAPPY)
-        .set_encodings(vec![Encoding::PLAIN, Encoding::RLE, Encoding::RLE_DICTIONARY])
-        .set_page_encoding_stats(vec![
-            PageEncodingStats { page_type: PageType::DICTIONARY_PAGE, encoding: Encoding::PLAIN, count: 1 },
-            PageEncodingStats {
-                page_type: PageType::DATA_PAGE,
-                encoding: Encoding::RLE_DICTIONARY,
-                count: data_specs.len() as i32,
-            },
-        ])
-        .set_total_compressed_size(compressed_size)
-        .set_total_uncompressed_size(uncompressed_size)
-        .set_num_values(codes.len() as i64)
-        .set_dictionary_page_offset(Some(dictionary_spec.offset as i64))
-        .set_data_page_offset(data_specs.first().map_or(dictionary_spec.offset, |(spec, _)| spec.offset) as i64)
-        .set_statistics(Statistics::new(min, max, None, Some(0), false))
-        .set_unencoded_byte_array_data_bytes(Some(unencoded_bytes as i64))
-        .build()?;
-    let page_locations = data_specs
-        .iter()
-        .map(|(spec, first_row_index)| PageLocation {
-            offset: spec.offset as i64,
-            compressed_page_size: spec.bytes_written as i32,
-            first_row_index: *first_row_index,
-        })
-        .collect();
-    let close = ColumnCloseResult {
-        bytes_written: data.len() as u64,
-        rows_written: codes.len() as u64,
-        metadata,
-        bloom_filter: None,
-        column_index: None,
-        offset_index: Some(OffsetIndexMetaData { page_locations, unencoded_byte_array_data_bytes: None }),
-    };
-    Ok(DictionaryChunk { data, close })
-}
-
-/// `uncompressed` Snappy-compressed into the page `page` builds.
-fn compressed(uncompressed: Vec<u8>, page: impl FnOnce(Bytes) -> Page) -> Result<CompressedPage, ParquetError> {
-    let buf = snap::raw::Encoder::new().compress_vec(&uncompressed).map_err(|e| ParquetError::External(Box::new(e)))?;
-    Ok(CompressedPage::new(page(Bytes::from(buf)), uncompressed.len()))
-}
-
-/// Bits needed to write `max`: 0 for 0.
-fn bits_for(max: u32) -> u8 {
-    (u32::BITS - max.leading_zeros()) as u8
-}
-
-/// Bit-packed runs hold at most this many groups of 8 values: a one-byte run header, as the
-/// Arrow and Java writers do, which every reader accepts.
-const MAX_GROUPS: usize = 63;
-
-/// Appends `values`, each below 2^`bit_width`, to `out` in Parquet's RLE / bit-packing hybrid:
-/// a run of 8 or more equal values as one RLE run, anything else bit-packed by groups of 8.
-fn rle_hybrid(values: &[u32], bit_width: u8, out: &mut Vec<u8>) {
-    let value_bytes = usize::from(bit_width).div_ceil(8);
-    // Length of the run of equal values at `i`, counted up to `limit`.
-    let run_at = |i: usize, limit: usize| values[i..].iter().take(limit).take_while(|&&v| v == values[i]).count();
-    let mut i = 0;
-    while i < values.len() {
-        let run = run_at(i, usize::MAX);
-        if run >= 8 {
-            push_varint((run as u64) << 1, out);
-            out.extend_from_slice(&values[i].to_le_bytes()[..value_bytes]);
-            i += run;
-            continue;
-        }
-        // Whole groups of 8 until one would start a run of 8 (or the values end); only the
-        // last group of the page may be padded.
-        let start = i;
-        let mut groups = 0;
-        loop {
-            groups += 1;
-            i += 8;
-            if i >= values.len() || groups == MAX_GROUPS || run_at(i, 8) == 8 {
-                break;
-            }
-        }
-        i = i.min(values.len());
-        push_varint(((groups as u64) << 1) | 1, out);
-        bit_pack(&values[start..i], groups * 8, bit_width, out);
-    }
-}
-
-/// `values`, padded with zeros to `count`, packed `bit_width` bits each, least significant
-/// bit first.
-fn bit_pack(values: &[u32], count: usize, bit_width: u8, out: &mut Vec<u8>) {
-    let mut bits: u64 = 0;
-    let mut pending = 0u32;
-    for j in 0..count {
-        bits |= u64::from(values.get(j).copied().unwrap_or(0)) << pending;
-        pending += u32::from(bit_width);
-        while pending >= 8 {
-            out.push(bits as u8);
-            bits >>= 8;
-            pending -= 8;
-        }
-    }
-    // count is a multiple of 8, so count * bit_width is whole bytes.
-    debug_assert_eq!(pending, 0);
-}
-
-fn push_varint(mut n: u64, out: &mut Vec<u8>) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
+    pages.finish(
+        descr,
+        ChunkFacts {
+            encodings: vec![Encoding::PLAIN, Encoding::RLE, Encoding::RLE_DICTIONARY],
+            data_encoding: Encoding::RLE_DICTIONARY,
+            statistics: Some(Statistics::new(min, max, None, Some(0), false)),
+            unencoded_bytes: unencoded_bytes as i64,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -210,8 +78,10 @@ mod tests {
 
     use arrow::array::{Array, AsArray};
     use arrow::datatypes::{DataType, Field, Schema};
+    use bytes::Bytes;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use parquet::arrow::ArrowSchemaConverter;
+    use parquet::basic::Compression;
     use parquet::file::properties::WriterProperties;
     use parquet::file::reader::FileReader;
     use parquet::file::serialized_reader::SerializedFileReader;
@@ -320,21 +190,5 @@ mod tests {
             (stats.min_opt().unwrap().as_utf8().unwrap(), stats.max_opt().unwrap().as_utf8().unwrap()),
             ("fax", "fax")
         );
-    }
-
-    #[test]
-    fn rle_hybrid_layout() {
-        // Ten 5s: one RLE run (header 10 << 1, one byte of value).
-        let mut out = Vec::new();
-        rle_hybrid(&[5; 10], 3, &mut out);
-        assert_eq!(out, vec![20, 5]);
-        // 0..8 at width 3: one bit-packed group (header 1 << 1 | 1), 3 bytes.
-        let mut out = Vec::new();
-        rle_hybrid(&[0, 1, 2, 3, 4, 5, 6, 7], 3, &mut out);
-        assert_eq!(out, vec![3, 0b1000_1000, 0b1100_0110, 0b1111_1010]);
-        // Three values, padded to a group of 8.
-        let mut out = Vec::new();
-        rle_hybrid(&[1, 0, 1], 1, &mut out);
-        assert_eq!(out, vec![3, 0b0000_0101]);
     }
 }

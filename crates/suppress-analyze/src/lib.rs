@@ -12,6 +12,7 @@
 //! Every phase runs on the caller's rayon pool; the result does not depend on its size.
 
 pub mod classify;
+mod column_chunk;
 mod config;
 pub mod dedup;
 mod dictionary_column;
@@ -19,6 +20,7 @@ mod error;
 pub mod output;
 pub mod report;
 mod run;
+mod string_column;
 pub mod summary;
 mod write;
 mod writeback;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use std::collections::HashMap;
 
-use arrow::array::{ArrayRef, Int64Builder, StringBuilder};
+use arrow::array::{ArrayRef, Int64Builder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnChunk, ArrowColumnWriter};
 use parquet::arrow::ArrowWriter;
@@ -26,7 +26,9 @@ use rayon::prelude::*;
 use suppress_model::{Channel, Reason};
 
 use crate::classify::{address_of, Indexes, KEPT};
-use crate::dictionary_column::{encode_dictionary_column, DictionaryChunk};
+use crate::column_chunk::EncodedChunk;
+use crate::dictionary_column::encode_dictionary_column;
+use crate::string_column::encode_string_column;
 use crate::writeback::WritebackFile;
 use crate::AnalyzeError;
 
@@ -74,7 +76,7 @@ impl Output {
     /// The columns of the wanted rows among target rows `rows`, in schema order.
     fn columns<'d>(
         self,
-        ix: &Indexes,
+        ix: &Indexes<'d>,
         dictionaries: &'d Dictionaries,
         codes: &[u8],
         rows: Range<usize>,
@@ -84,7 +86,7 @@ impl Output {
         let mut channel = Vec::with_capacity(count);
         let mut profile_id = Int64Builder::with_capacity(count);
         let mut reason = Vec::with_capacity(if self == Output::Exclusions { count } else { 0 });
-        let mut address = StringBuilder::with_capacity(count, count * 24);
+        let mut address = Vec::with_capacity(count);
         for row in rows {
             let code = codes[row];
             if !self.wants(code) {
@@ -95,11 +97,11 @@ impl Output {
             channel.push(ix.targets.deliveries[delivery].channel.index() as u32);
             profile_id.append_value(ix.targets.profile_id[row]);
             if self == Output::Recipients {
-                address.append_option(address_of(ix, row));
+                address.push(address_of(ix, row));
             } else {
                 let why = Reason::from_number(code).expect("valid reason code");
                 reason.push(u32::from(code - 1));
-                address.append_option(if why.has_address() { address_of(ix, row) } else { None });
+                address.push(if why.has_address() { address_of(ix, row) } else { None });
             }
         }
         let mut columns = vec![
@@ -110,7 +112,7 @@ impl Output {
         if self == Output::Exclusions {
             columns.push(Column::Codes(&dictionaries.reasons, reason));
         }
-        columns.push(Column::Arrow(Arc::new(address.finish())));
+        columns.push(Column::Strings(address));
         columns
     }
 }
@@ -121,12 +123,15 @@ enum Column<'a> {
     Arrow(ArrayRef),
     /// Repeated strings as codes into a list of distinct values ([`encode_dictionary_column`]).
     Codes(&'a [&'a str], Vec<u32>),
+    /// Nearly unique strings, borrowed from the indexes ([`encode_string_column`]).
+    Strings(Vec<Option<&'a str>>),
 }
 
 /// One column of one window, encoded.
 enum Chunk {
     Arrow(ArrowColumnChunk),
-    Dictionary(DictionaryChunk),
+    /// Encoded by our own column writers.
+    Hand(EncodedChunk),
 }
 
 /// The distinct values of the repeated-string columns, and each delivery's code.
@@ -227,8 +232,9 @@ fn write_rows(path: &Path, output: Output, ix: &Indexes, codes: &[u8]) -> Result
                     .map(|(((field, column), writer), descriptor)| match column {
                         Column::Arrow(array) => encode_column(field, &array, writer).map(Chunk::Arrow),
                         Column::Codes(values, codes) => {
-                            encode_dictionary_column(descriptor.clone(), values, &codes).map(Chunk::Dictionary)
+                            encode_dictionary_column(descriptor.clone(), values, &codes).map(Chunk::Hand)
                         }
+                        Column::Strings(values) => encode_string_column(descriptor.clone(), &values).map(Chunk::Hand),
                     })
                     .collect::<Result<Vec<Chunk>, ParquetError>>()
             })
@@ -240,7 +246,7 @@ fn write_rows(path: &Path, output: Output, ix: &Indexes, codes: &[u8]) -> Result
             for chunk in chunks {
                 match chunk {
                     Chunk::Arrow(chunk) => chunk.append_to_row_group(&mut row_group)?,
-                    Chunk::Dictionary(chunk) => row_group.append_column(&chunk.data, chunk.close)?,
+                    Chunk::Hand(chunk) => row_group.append_column(&chunk.data, chunk.close)?,
                 }
             }
             row_group.close()?;
