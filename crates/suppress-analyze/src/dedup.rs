@@ -93,6 +93,10 @@ fn duplicate_rows<'a>(
     let len = pieces.iter().map(Vec::len).sum();
     // The keeper is the smallest (profile_id, target row).
     let precedes = |a: u32, b: u32| (profile_id(a), a) < (profile_id(b), b);
+    // Two rows of one delivery and one profile have the same address (a profile has one per
+    // channel): only rows of two profiles need their addresses read, a few random memory
+    // reads each, and most duplicates in target lists are the same profile listed twice.
+    let same_address = |a: u32, b: u32| profile_id(a) == profile_id(b) || address(a) == address(b);
     let mut keepers: HashMap<(u32, u64), u32, BuildHasherDefault<KeyHasher>> =
         HashMap::with_capacity_and_hasher(len, Default::default());
     let mut collided: HashMap<(u32, &str), u32> = HashMap::new();
@@ -103,7 +107,7 @@ fn duplicate_rows<'a>(
                 slot.insert(row);
                 continue;
             }
-            Entry::Occupied(slot) if address(*slot.get()) == address(row) => slot.into_mut(),
+            Entry::Occupied(slot) if same_address(*slot.get(), row) => slot.into_mut(),
             Entry::Occupied(_) => match collided.entry((delivery, address(row))) {
                 Entry::Vacant(slot) => {
                     slot.insert(row);
