@@ -169,7 +169,7 @@ where
         |message: String| LoadError::Decode { path: file.path.clone(), row_group: unit.row_group, message };
     let schema = file.schema();
     let roots: Vec<usize> = columns.iter().filter_map(|c| schema.index_of(&c.source).ok()).collect();
-    let mask = ProjectionMask::roots(file.metadata.parquet_schema(), roots);
+    let mask = ProjectionMask::roots(file.metadata.parquet_schema(), roots.iter().copied());
     let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file.bytes.clone(), file.read_metadata.clone())
         .with_row_groups(vec![unit.row_group])
         .with_projection(mask)
@@ -189,9 +189,14 @@ where
     if offset != expected {
         return Err(decode_error(format!("decoded {offset} rows, footer says {expected}")).into());
     }
-    for column in row_group.columns() {
-        let (start, len) = column.byte_range();
-        file.release(start, len);
+    // Only the chunks decoded here: another scan may be decoding this row group's other
+    // columns at the same time.
+    let parquet_schema = file.metadata.parquet_schema();
+    for (leaf, column) in row_group.columns().iter().enumerate() {
+        if roots.contains(&parquet_schema.get_column_root_idx(leaf)) {
+            let (start, len) = column.byte_range();
+            file.release(start, len);
+        }
     }
     Ok(results)
 }
