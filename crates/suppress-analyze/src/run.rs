@@ -188,14 +188,15 @@ impl Plan {
             let recipients_path = staged.temp_path(output::RECIPIENTS);
             let exclusions_path = staged.temp_path(output::EXCLUSIONS);
             let summary_path = staged.temp_path(output::SUMMARY);
-            let (recipients, exclusions) = clock.time("write", &rows(codes.len() as u64), || {
-                rayon::join(
+            clock.time("write", &rows(codes.len() as u64), || {
+                let (recipients, exclusions) = rayon::join(
                     || output::write_recipients(&recipients_path, &ix, &codes),
                     || output::write_exclusions(&exclusions_path, &ix, &codes),
-                )
-            });
-            recipients?;
-            exclusions?;
+                );
+                let ((_, recipients_synced), (_, exclusions_synced)) = (recipients?, exclusions?);
+                recipients_synced.wait()?;
+                exclusions_synced.wait()
+            })?;
             summary.timings_ms = clock.timings();
             std::fs::write(&summary_path, summary.to_json())
                 .map_err(|e| AnalyzeError::Write { path: summary_path.clone(), message: e.to_string() })?;
