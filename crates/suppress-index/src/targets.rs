@@ -79,6 +79,9 @@ impl TargetList {
             let mut last_channel: Option<(&str, Channel)> = None;
             // The last row whose delivery and channel were read and accepted.
             let mut last_row: Option<usize> = None;
+            // The channel spellings of this batch parsed so far, by view: a handful at most
+            // (`email`, `EMAIL`, ` email\t`), which would otherwise break every run.
+            let mut parsed_channels: Vec<(u128, Channel)> = Vec::new();
             let skip = options.skip_bad_rows;
             for i in 0..batch.num_rows {
                 // Targets come in long runs of one delivery, and a dictionary-encoded column
@@ -86,7 +89,14 @@ impl TargetList {
                 // the last accepted row's views, the row has its delivery without reading a
                 // string.
                 if let (Some(j), Some(code)) = (last_row, last) {
-                    let same_channel = channels.as_ref().is_none_or(|c| c.same_value(i, j));
+                    let same_channel = channels.as_ref().is_none_or(|c| {
+                        c.same_value(i, j)
+                            || c.view(i).is_some_and(|view| {
+                                parsed_channels
+                                    .iter()
+                                    .any(|&(v, channel)| v == view && channel == part.deliveries[code as usize].channel)
+                            })
+                    });
                     if same_channel && delivery_ids.same_value(i, j) {
                         match profile_ids.get(i) {
                             IdValue::Valid(id) => {
@@ -143,6 +153,11 @@ impl TargetList {
                                 )?;
                                 let Some(channel) = parsed else { continue };
                                 last_channel = raw.map(|raw| (raw, channel));
+                                if let Some(view) = channels.view(i) {
+                                    if parsed_channels.len() < 16 && !parsed_channels.iter().any(|&(v, _)| v == view) {
+                                        parsed_channels.push((view, channel));
+                                    }
+                                }
                                 channel
                             }
                         }

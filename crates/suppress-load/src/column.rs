@@ -74,6 +74,16 @@ impl StrColumn {
         }
     }
 
+    /// Row `i`'s Utf8View view, `None` for null or another string type. Within one array,
+    /// rows with equal views hold equal values (see [`StrColumn::same_value`]).
+    #[inline]
+    pub fn view(&self, i: usize) -> Option<u128> {
+        match self {
+            StrColumn::View(a) => a.is_valid(i).then(|| a.views()[i]),
+            StrColumn::Utf8(_) | StrColumn::Large(_) => None,
+        }
+    }
+
     /// The bytes of all values together (nulls count as empty): what a copy of every value
     /// needs.
     pub fn value_bytes(&self) -> usize {
@@ -316,6 +326,9 @@ mod tests {
         assert!(!shared.same_value(1, 2) && !shared.same_value(2, 2), "null is no value");
         assert!(!shared.same_value(4, 5));
         assert_eq!(shared.value_bytes(), 2 * long.len() + 2 * 5 + 5);
+        assert_eq!(shared.view(0), shared.view(1));
+        assert_eq!(shared.view(2), None);
+        assert_ne!(shared.view(4), shared.view(5));
         // Copied one by one, equal long values have different views: unknown, so false.
         let copied: ArrayRef = Arc::new(StringViewArray::from(vec![long, long]));
         assert!(!StrColumn::try_new(&copied).unwrap().same_value(0, 1));
