@@ -2,6 +2,7 @@
 
 use crate::ascii::is_space;
 
+#[inline]
 pub(super) fn canonicalize(trimmed: &str, out: &mut String) -> bool {
     out.push_str(trimmed);
     trimmed.len() <= 4096 && !trimmed.bytes().any(is_space)
