@@ -217,6 +217,51 @@ fn push_varint(mut n: u64, out: &mut Vec<u8>) {
     out.push(n as u8);
 }
 
+/// For the encoders' tests: a file of one string column from hand-encoded chunks, read back.
+#[cfg(test)]
+pub mod test_file {
+    use std::sync::Arc;
+
+    use arrow::array::AsArray;
+    use arrow::datatypes::{DataType, Field, Schema};
+    use bytes::Bytes;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::arrow::ArrowSchemaConverter;
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::types::ColumnDescPtr;
+
+    use super::EncodedChunk;
+
+    /// Writes a file of one Utf8 column `name` (nullable or not) with `row_groups` row groups,
+    /// row group k being the chunk `encode(column, k)` makes, then reads it back with the
+    /// parquet crate's Arrow reader; returns the values and the file.
+    pub fn write_and_read(
+        nullable: bool,
+        row_groups: usize,
+        encode: impl Fn(ColumnDescPtr, usize) -> EncodedChunk,
+    ) -> (Vec<Option<String>>, Bytes) {
+        let schema = Arc::new(Schema::new(vec![Field::new("name", DataType::Utf8, nullable)]));
+        let parquet_schema = ArrowSchemaConverter::new().convert(&schema).unwrap();
+        let props = Arc::new(WriterProperties::builder().build());
+        let mut file = SerializedFileWriter::new(Vec::new(), parquet_schema.root_schema_ptr(), props).unwrap();
+        for k in 0..row_groups {
+            let chunk = encode(file.schema_descr().column(0), k);
+            let mut row_group = file.next_row_group().unwrap();
+            row_group.append_column(&chunk.data, chunk.close).unwrap();
+            row_group.close().unwrap();
+        }
+        let bytes = Bytes::from(file.into_inner().unwrap());
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes.clone()).unwrap().build().unwrap();
+        let mut read = Vec::new();
+        for batch in reader {
+            let batch = batch.unwrap();
+            read.extend(batch.column(0).as_string::<i32>().iter().map(|v| v.map(str::to_string)));
+        }
+        (read, bytes)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

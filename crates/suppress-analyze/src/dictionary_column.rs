@@ -74,45 +74,21 @@ pub fn encode_dictionary_column(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use arrow::array::{Array, AsArray};
-    use arrow::datatypes::{DataType, Field, Schema};
     use bytes::Bytes;
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    use parquet::arrow::ArrowSchemaConverter;
     use parquet::basic::Compression;
-    use parquet::file::properties::WriterProperties;
     use parquet::file::reader::FileReader;
     use parquet::file::serialized_reader::SerializedFileReader;
-    use parquet::file::writer::SerializedFileWriter;
 
     use super::*;
+    use crate::column_chunk::test_file::write_and_read;
 
-    /// Writes a file of one column `name` from row groups of codes, then reads it back with
-    /// the parquet crate's own Arrow reader; returns the values and the file.
+    /// Writes a file of one column from row groups of codes, then reads it back with the
+    /// parquet crate's own Arrow reader; returns the values and the file.
     fn round_trip(values: &[&str], row_groups: &[Vec<u32>]) -> (Vec<String>, Bytes) {
-        let schema = Arc::new(Schema::new(vec![Field::new("name", DataType::Utf8, false)]));
-        let parquet_schema = ArrowSchemaConverter::new().convert(&schema).unwrap();
-        let props = Arc::new(WriterProperties::builder().build());
-        let mut file = SerializedFileWriter::new(Vec::new(), parquet_schema.root_schema_ptr(), props).unwrap();
-        for codes in row_groups {
-            let descr = file.schema_descr().column(0);
-            let chunk = encode_dictionary_column(descr, values, codes).unwrap();
-            let mut row_group = file.next_row_group().unwrap();
-            row_group.append_column(&chunk.data, chunk.close).unwrap();
-            row_group.close().unwrap();
-        }
-        let bytes = Bytes::from(file.into_inner().unwrap());
-        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes.clone()).unwrap().build().unwrap();
-        let mut read = Vec::new();
-        for batch in reader {
-            let batch = batch.unwrap();
-            let column = batch.column(0).as_string::<i32>();
-            assert_eq!(column.null_count(), 0);
-            read.extend(column.iter().map(|v| v.unwrap().to_string()));
-        }
-        (read, bytes)
+        let (read, bytes) = write_and_read(false, row_groups.len(), |descr, k| {
+            encode_dictionary_column(descr, values, &row_groups[k]).unwrap()
+        });
+        (read.into_iter().map(|v| v.expect("no nulls")).collect(), bytes)
     }
 
     fn expected(values: &[&str], row_groups: &[Vec<u32>]) -> Vec<String> {

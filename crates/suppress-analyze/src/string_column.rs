@@ -75,40 +75,20 @@ pub fn encode_string_column(descr: ColumnDescPtr, values: &[Option<&str>]) -> Re
 mod tests {
     use std::sync::Arc;
 
-    use arrow::array::AsArray;
     use arrow::datatypes::{DataType, Field, Schema};
     use bytes::Bytes;
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use parquet::arrow::ArrowSchemaConverter;
     use parquet::basic::Compression;
-    use parquet::file::properties::WriterProperties;
     use parquet::file::reader::FileReader;
     use parquet::file::serialized_reader::{ReadOptionsBuilder, SerializedFileReader};
-    use parquet::file::writer::SerializedFileWriter;
 
     use super::*;
+    use crate::column_chunk::test_file::write_and_read;
 
     /// Writes one column of row groups `row_groups` and reads it back with the parquet crate's
     /// Arrow reader; returns the values and the file.
     fn round_trip(nullable: bool, row_groups: &[Vec<Option<&str>>]) -> (Vec<Option<String>>, Bytes) {
-        let schema = Arc::new(Schema::new(vec![Field::new("address", DataType::Utf8, nullable)]));
-        let parquet_schema = ArrowSchemaConverter::new().convert(&schema).unwrap();
-        let props = Arc::new(WriterProperties::builder().build());
-        let mut file = SerializedFileWriter::new(Vec::new(), parquet_schema.root_schema_ptr(), props).unwrap();
-        for values in row_groups {
-            let chunk = encode_string_column(file.schema_descr().column(0), values).unwrap();
-            let mut row_group = file.next_row_group().unwrap();
-            row_group.append_column(&chunk.data, chunk.close).unwrap();
-            row_group.close().unwrap();
-        }
-        let bytes = Bytes::from(file.into_inner().unwrap());
-        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes.clone()).unwrap().build().unwrap();
-        let mut read = Vec::new();
-        for batch in reader {
-            let batch = batch.unwrap();
-            read.extend(batch.column(0).as_string::<i32>().iter().map(|v| v.map(str::to_string)));
-        }
-        (read, bytes)
+        write_and_read(nullable, row_groups.len(), |descr, k| encode_string_column(descr, &row_groups[k]).unwrap())
     }
 
     fn with_page_index(bytes: Bytes) -> SerializedFileReader<Bytes> {
