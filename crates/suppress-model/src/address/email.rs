@@ -5,39 +5,19 @@ use unicode_general_category::{get_general_category, GeneralCategory as G};
 
 /// Writes the lowercase form of `trimmed` into `out`; returns whether it is a valid email.
 ///
-/// The common cases take one pass over the bytes, no splitting and no Unicode tables: ASCII,
-/// and ASCII with the Latin-1 letters À to ÿ (a third of the emails of a French file).
+/// The common case, ASCII and the Latin-1 letters À to ÿ (a third of the emails of a French
+/// file), is validated in one pass over the bytes, no splitting and no Unicode tables.
 pub(super) fn canonicalize(trimmed: &str, out: &mut String) -> bool {
     let start = out.len();
-    if trimmed.is_ascii() {
-        out.push_str(trimmed);
-        out[start..].make_ascii_lowercase();
-        return is_valid_latin1(&out.as_bytes()[start..]);
+    if super::lowercase::push_lowercase(trimmed, out) {
+        is_valid_latin1(&out.as_bytes()[start..])
+    } else {
+        is_valid(&out[start..])
     }
-    if push_lowercase_latin1(trimmed, out) {
-        return is_valid_latin1(&out.as_bytes()[start..]);
-    }
-    out.truncate(start);
-    super::lowercase::push_lowercase(trimmed, out);
-    is_valid(&out[start..])
 }
 
-/// Appends the lowercase of `text` if every character is ASCII or a Latin-1 letter (U+00C0 to
-/// U+00FF, `×` and `÷` included): each lowercases to a character of the same length, the
-/// capitals by adding 32. Returns false, having appended part of it, at any other character.
-fn push_lowercase_latin1(text: &str, out: &mut String) -> bool {
-    for c in text.chars() {
-        match c {
-            'A'..='Z' | '\u{C0}'..='\u{DE}' if c != '\u{D7}' => out.push(char::from(c as u8 + 32)),
-            '\0'..='\u{7F}' | '\u{C0}'..='\u{FF}' => out.push(c),
-            _ => return false,
-        }
-    }
-    true
-}
-
-/// [`is_valid`] for a lowercase address of ASCII and Latin-1 letters (see
-/// [`push_lowercase_latin1`]), in a single pass: lengths are in bytes, and a two-byte letter is
+/// [`is_valid`] for a lowercase address of ASCII and U+00C0..=U+00FF (see
+/// [`super::lowercase::push_lowercase`]), in a single pass: lengths are in bytes, and a two-byte letter is
 /// two bytes of class [`ATOM`] | [`LABEL`].
 fn is_valid_latin1(address: &[u8]) -> bool {
     if address.len() > 254 {
@@ -354,8 +334,7 @@ mod tests {
                 "[éÉ]{30,34}@[a-z]{1,3}\\.[a-zÿ]{2}",
             ]
         ) {
-            let mut general = String::new();
-            crate::address::lowercase::push_lowercase(&address, &mut general);
+            let general = address.to_lowercase();
             let mut fast = String::from("kept:");
             let valid = super::canonicalize(&address, &mut fast);
             prop_assert_eq!(&fast["kept:".len()..], general.as_str(), "{}", address);

@@ -4,31 +4,40 @@
 /// The capital letter sigma, the one character whose lowercase depends on its neighbours.
 const CAPITAL_SIGMA: char = 'Σ';
 
-/// Appends the lowercase of `text` to `out`, exactly as `text.to_lowercase()` would give it.
+/// Appends the lowercase of `text` to `out`, exactly as `text.to_lowercase()` would give it;
+/// returns whether every character of `text` is ASCII or in U+00C0..=U+00FF (Latin-1 letters,
+/// `×` and `÷`), whose lowercase is then in the same range and of the same length.
 ///
 /// `str::to_lowercase` allocates a new string per call and looks every non-ASCII character up
 /// in a table. Addresses are mostly ASCII and Latin-1 (`É` → `é`), which map by adding 32;
 /// only other characters need the table, and only text with a capital sigma needs the whole
 /// string's context (final sigma).
-pub(crate) fn push_lowercase(text: &str, out: &mut String) {
+pub(crate) fn push_lowercase(text: &str, out: &mut String) -> bool {
     if text.is_ascii() {
         let start = out.len();
         out.push_str(text);
         out[start..].make_ascii_lowercase();
-    } else if text.contains(CAPITAL_SIGMA) {
+        return true;
+    }
+    if text.contains(CAPITAL_SIGMA) {
         out.push_str(&text.to_lowercase());
-    } else {
-        for c in text.chars() {
-            match c {
-                'A'..='Z' => out.push(c.to_ascii_lowercase()),
-                // Latin-1 capitals À to Þ, except the multiplication sign, are their small
-                // letter minus 32.
-                '\u{C0}'..='\u{DE}' if c != '\u{D7}' => out.push(char::from(c as u8 + 32)),
-                c if c.is_ascii() || ('\u{DF}'..='\u{FF}').contains(&c) || c == '\u{D7}' => out.push(c),
-                c => out.extend(c.to_lowercase()),
+        return false;
+    }
+    let mut latin1 = true;
+    for c in text.chars() {
+        match c {
+            'A'..='Z' => out.push(c.to_ascii_lowercase()),
+            // Latin-1 capitals À to Þ, except the multiplication sign, are their small
+            // letter minus 32.
+            '\u{C0}'..='\u{DE}' if c != '\u{D7}' => out.push(char::from(c as u8 + 32)),
+            c if c.is_ascii() || ('\u{DF}'..='\u{FF}').contains(&c) || c == '\u{D7}' => out.push(c),
+            c => {
+                latin1 = false;
+                out.extend(c.to_lowercase());
             }
         }
     }
+    latin1
 }
 
 #[cfg(test)]
@@ -39,7 +48,8 @@ mod tests {
 
     fn lowercase(text: &str) -> String {
         let mut out = String::from("kept:");
-        push_lowercase(text, &mut out);
+        let latin1 = push_lowercase(text, &mut out);
+        assert_eq!(latin1, text.chars().all(|c| c.is_ascii() || ('\u{C0}'..='\u{FF}').contains(&c)), "{text}");
         out.strip_prefix("kept:").expect("appends").to_string()
     }
 
