@@ -162,6 +162,8 @@ impl AddressBook {
     ) -> Result<(AddressBook, OptoutAddresses), LoadError> {
         let channels: Vec<Channel> = targeted.iter().map(|(c, _)| *c).collect();
         let columns = AddressBook::columns(names, &channels);
+        // Every column checked before any scan starts, so that a missing one is reported the
+        // same way whichever parallel scan would have met it first.
         table.check_columns(&columns)?;
         let scans: Vec<ChannelScan> = targeted
             .par_iter()
