@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use suppress_analyze::classify::{classify_all, Indexes};
-use suppress_analyze::dedup::mark_duplicates;
+use suppress_analyze::rules::{classify_all, duplicate::mark_duplicates};
+use suppress_analyze::Indexes;
 use suppress_analyze::{parse_as_of, Config, Plan};
 use suppress_gen::{generate, GenConfig};
 use suppress_index::{

@@ -1,20 +1,19 @@
 //! Errors that stop a run.
 
-use std::path::PathBuf;
-
 use suppress_load::LoadError;
+use suppress_write::WriteError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzeError {
-    #[error("{0}")]
+    #[error(transparent)]
     Load(#[from] LoadError),
 
     /// A bad option value (exit code 2).
     #[error("{0}")]
     Usage(String),
 
-    #[error("{path}: cannot write: {message}", path = .path.display())]
-    Write { path: PathBuf, message: String },
+    #[error(transparent)]
+    Write(#[from] WriteError),
 }
 
 impl AnalyzeError {
@@ -23,7 +22,7 @@ impl AnalyzeError {
         match self {
             AnalyzeError::Load(e) => e.is_usage(),
             AnalyzeError::Usage(_) => true,
-            AnalyzeError::Write { .. } => false,
+            AnalyzeError::Write(_) => false,
         }
     }
 }

@@ -1,31 +1,38 @@
-//! The delivery analysis, planned then executed.
+//! The delivery analysis, planned then executed. A target row goes one way through it:
 //!
 //! - [`Config`]: the inputs and options of one run (`suppress analyze`'s flags).
-//! - [`Plan`]: the opened input tables, checked before any decoding starts.
-//! - [`Plan::execute`]: loads the indexes (`suppress_index`), classifies every target row
-//!   ([`classify`]: reasons 1 to 8), resolves duplicates ([`dedup`]: reason 9), counts per
-//!   delivery, and returns an [`Analysis`].
-//! - [`output`]: writes `recipients.parquet`, `exclusions.parquet` and `summary.json`
-//!   atomically; [`Summary`] is the JSON document, [`summary::render_table`] its stderr form.
+//! - [`Plan::open`]: the input tables opened and checked before any decoding starts.
+//! - `load`: the load phases build the indexes (`suppress_index`) from the tables; [`Indexes`]
+//!   is what the rules and the outputs borrow of them.
+//! - [`rules`]: one module per exclusion reason, applied in contract order; reasons 1 to 8 in
+//!   one parallel pass over the target rows ([`rules::classify_all`]), reason 9 over the rows
+//!   still kept ([`rules::duplicate`]).
+//! - [`Counts`]: outcomes per delivery; [`Summary`]: `summary.json`, assembled from the indexes
+//!   and the counts; [`render_table`]: its stderr form; [`report`]: its HTML form.
+//! - [`outputs`]: the columns of `recipients.parquet` and `exclusions.parquet`, handed to
+//!   `suppress_write`, which encodes them and commits the set with `summary.json` last.
 //! - [`AnalyzeError`]: everything that can stop a run, each naming what it was about.
 //!
 //! Every phase runs on the caller's rayon pool; the result does not depend on its size.
 
-pub mod classify;
-mod column_chunk;
+mod clock;
 mod config;
-pub mod dedup;
-mod dictionary_column;
+mod counts;
 mod error;
-pub mod output;
+mod indexes;
+mod load;
+pub mod outputs;
+mod plan;
 pub mod report;
-mod run;
-mod string_column;
-pub mod summary;
-mod write;
-mod writeback;
+pub mod rules;
+mod summary;
+mod table;
 
+pub use clock::{NoProgress, Progress};
 pub use config::{parse_as_of, Config};
+pub use counts::{count_by_delivery, Counts};
 pub use error::AnalyzeError;
-pub use run::{Analysis, NoProgress, Plan, Progress};
-pub use summary::Summary;
+pub use indexes::Indexes;
+pub use plan::{Analysis, Plan};
+pub use summary::{DeliverySummary, Summary, TableSummary};
+pub use table::render_table;

@@ -6,8 +6,7 @@ use std::fmt::Write;
 
 use suppress_model::Reason;
 
-use crate::summary::Counts;
-use crate::Summary;
+use crate::{Counts, Summary};
 
 /// Kept, then one colour per reason in contract order (colour-blind-safe palette).
 const COLOURS: [&str; 10] =

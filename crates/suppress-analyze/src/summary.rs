@@ -1,83 +1,17 @@
-//! `summary.json` and its human-readable table.
+//! `summary.json`: what a run read, decided and how long it took, assembled from the indexes
+//! and the outcome counts once the rules have run.
 
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
-use suppress_index::TargetList;
-use suppress_model::Reason;
+use serde_json::json;
+use suppress_index::BadRows;
+use suppress_load::Table;
+use suppress_model::Channel;
 
-/// Outcome counts: index 0 is kept, index n is reason n.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts(pub [u64; 10]);
-
-impl Counts {
-    pub fn targeted(&self) -> u64 {
-        self.0.iter().sum()
-    }
-
-    pub fn kept(&self) -> u64 {
-        self.0[0]
-    }
-
-    pub fn excluded(&self, reason: Reason) -> u64 {
-        self.0[usize::from(reason.number())]
-    }
-
-    /// Adds `other`'s counts to these.
-    pub fn add(&mut self, other: &Counts) {
-        for (a, b) in self.0.iter_mut().zip(other.0) {
-            *a += b;
-        }
-    }
-}
-
-/// Serializes as `{"targeted", "kept", "excluded": {reason: count, ...}}` in contract order.
-impl Serialize for Counts {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        struct Reasons<'a>(&'a Counts);
-        impl Serialize for Reasons<'_> {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let mut map = serializer.serialize_map(Some(Reason::ALL.len()))?;
-                for reason in Reason::ALL {
-                    map.serialize_entry(reason.name(), &self.0.excluded(reason))?;
-                }
-                map.end()
-            }
-        }
-        let mut map = serializer.serialize_map(Some(3))?;
-        map.serialize_entry("targeted", &self.targeted())?;
-        map.serialize_entry("kept", &self.kept())?;
-        map.serialize_entry("excluded", &Reasons(self))?;
-        map.end()
-    }
-}
-
-/// Counts outcomes per delivery, in parallel.
-pub fn count_by_delivery(targets: &TargetList, codes: &[u8]) -> Vec<Counts> {
-    let deliveries = targets.deliveries.len();
-    codes
-        .par_chunks(1 << 16)
-        .enumerate()
-        .fold(
-            || vec![Counts::default(); deliveries],
-            |mut acc, (chunk, codes)| {
-                let base = chunk << 16;
-                for (i, &code) in codes.iter().enumerate() {
-                    acc[targets.delivery[base + i] as usize].0[usize::from(code)] += 1;
-                }
-                acc
-            },
-        )
-        .reduce(
-            || vec![Counts::default(); deliveries],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| x.add(y));
-                a
-            },
-        )
-}
+use crate::load::Loaded;
+use crate::{Counts, Plan};
 
 /// One delivery's line of the summary.
 #[derive(Debug, Clone, Serialize)]
@@ -130,61 +64,86 @@ impl Summary {
     }
 }
 
-/// The per-delivery table printed on stderr.
-pub fn render_table(summary: &Summary) -> String {
-    const SHORT: [&str; 9] =
-        ["unknown", "opt_all", "opt_chan", "missing", "invalid", "opt_addr", "denylist", "quarant", "dup"];
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut header = vec!["delivery".to_string(), "channel".into(), "targeted".into(), "kept".into()];
-    header.extend(SHORT.iter().map(|s| s.to_string()));
-    rows.push(header);
-    let line = |id: &str, channel: &str, c: &Counts| {
-        let mut row = vec![id.to_string(), channel.to_string(), c.targeted().to_string(), c.kept().to_string()];
-        row.extend(Reason::ALL.iter().map(|r| c.excluded(*r).to_string()));
-        row
+/// The summary of `plan`'s run on `loaded`, with `counts` per delivery (in
+/// `TargetList::deliveries` order); its timings are filled in when the run ends.
+pub(crate) fn assemble(plan: &Plan, loaded: &Loaded, counts: &[Counts]) -> Summary {
+    let config = &plan.config;
+    let Loaded { targets, channels, profiles, optout_addresses, quarantine, .. } = loaded;
+    let table = |t: &Table, rows: u64, bad: &BadRows, details: BTreeMap<String, serde_json::Value>| TableSummary {
+        path: t.path.display().to_string(),
+        files: t.files.len(),
+        bytes: t.num_bytes(),
+        rows,
+        bad_rows: bad.counts.clone(),
+        details,
     };
-    for d in &summary.deliveries {
-        rows.push(line(&d.delivery_id, &d.channel, &d.counts));
+    let per_channel = |f: &dyn Fn(Channel) -> u64| {
+        channels.iter().map(|c| (c.name().to_string(), json!(f(*c)))).collect::<serde_json::Map<_, _>>()
+    };
+    let mut inputs = BTreeMap::new();
+    let mut profile_details = BTreeMap::from([
+        ("accepted".into(), json!(profiles.accepted)),
+        ("optout_all".into(), json!(profiles.optout_all.len())),
+        ("optout_by_channel".into(), json!(per_channel(&|c| profiles.optout_by_channel[c.index()].len()))),
+    ]);
+    if config.propagate_optout {
+        profile_details
+            .insert("optout_addresses_by_channel".into(), json!(per_channel(&|c| optout_addresses.len(c) as u64)));
     }
-    rows.push(line("TOTAL", "", &summary.totals));
-    let widths: Vec<usize> =
-        (0..rows[0].len()).map(|k| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0)).collect();
-    let mut out = String::new();
-    for (n, row) in rows.iter().enumerate() {
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(
-                |(k, cell)| {
-                    if k < 2 {
-                        format!("{cell:<w$}", w = widths[k])
-                    } else {
-                        format!("{cell:>w$}", w = widths[k])
-                    }
-                },
-            )
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-        if n == 0 || n == rows.len() - 2 {
-            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
-            out.push('\n');
-        }
+    inputs.insert("profiles", table(&plan.profiles, profiles.rows_read, &profiles.bad_rows, profile_details));
+    inputs.insert(
+        "targets",
+        table(
+            &plan.targets,
+            targets.rows_read,
+            &targets.bad_rows,
+            BTreeMap::from([("deliveries".into(), json!(targets.deliveries.len()))]),
+        ),
+    );
+    if let (Some(t), Some(q)) = (&plan.quarantine, quarantine) {
+        let s = &q.stats;
+        inputs.insert(
+            "quarantine",
+            table(
+                t,
+                s.rows_read,
+                &s.bad_rows,
+                BTreeMap::from([
+                    ("expired".into(), json!(s.expired)),
+                    ("active".into(), json!(s.usable - s.expired)),
+                    (
+                        "ignored".into(),
+                        json!({"missing_address": s.ignored_missing, "invalid_address": s.ignored_invalid}),
+                    ),
+                    ("excluded_addresses_by_channel".into(), json!(per_channel(&|c| q.excluded(c) as u64))),
+                ]),
+            ),
+        );
     }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_serialize_in_contract_order() {
-        let mut c = Counts::default();
-        c.0[0] = 5;
-        c.0[9] = 2;
-        let json = serde_json::to_string(&c).unwrap();
-        assert!(json.starts_with(r#"{"targeted":7,"kept":5,"excluded":{"unknown_profile":0,"optout_all":0"#), "{json}");
-        assert!(json.ends_with(r#""quarantined":0,"duplicate":2}}"#), "{json}");
+    let deliveries: Vec<DeliverySummary> = targets
+        .deliveries
+        .iter()
+        .zip(counts)
+        .map(|(d, c)| DeliverySummary { delivery_id: d.id.clone(), channel: d.channel.name().into(), counts: *c })
+        .collect();
+    let mut totals = Counts::default();
+    counts.iter().for_each(|c| totals.add(c));
+    Summary {
+        suppress_version: env!("CARGO_PKG_VERSION"),
+        inputs,
+        warnings: profiles.warnings.clone(),
+        options: json!({
+            "as_of": config.as_of.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            "channel": config.channel.map(Channel::name),
+            "default_country": config.canonicalizer.default_country.map(|c| c.to_string()),
+            "propagate_optout": config.propagate_optout,
+            "skip_bad_rows": config.skip_bad_rows,
+            "allow_missing_optout": config.allow_missing_optout,
+            "column_map": config.names.describe(),
+            "threads": rayon::current_num_threads(),
+        }),
+        deliveries,
+        totals,
+        timings_ms: Vec::new(),
     }
 }

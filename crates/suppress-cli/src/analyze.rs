@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use suppress_analyze::{parse_as_of, summary::render_table, Config, Plan};
+use suppress_analyze::{parse_as_of, render_table, Config, Plan};
 use suppress_model::{Canonicalizer, Channel, CountryCode};
 
 use crate::progress::Spinners;

@@ -1,4 +1,5 @@
-//! Reason 9: within a delivery, rows still kept that share a canonical address.
+//! Reason 9, `duplicate`: within a delivery, rows still kept after reasons 1 to 8 that share a
+//! canonical address.
 //!
 //! The row with the smallest `profile_id` (then the earliest row) is kept and every other one is
 //! a duplicate. Kept rows are bucketed by address hash ([`KeptRows`]); each bucket then goes
@@ -15,7 +16,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rayon::prelude::*;
 use suppress_model::Reason;
 
-use crate::classify::{address_of, Indexes};
+use crate::Indexes;
 
 /// (xxh3 of the canonical address, delivery, target row) of one kept row: 16 bytes. Every kept
 /// row is scattered into a bucket, so each byte here is paid for 15M times at 10M profiles;
@@ -59,7 +60,7 @@ impl KeptRows {
 }
 
 /// Marks duplicates in `codes` (target row order), which holds the outcome of reasons 1 to 8;
-/// `kept` lists the rows still kept, as [`crate::classify::classify_all`] returns them.
+/// `kept` lists the rows still kept, as [`super::classify_all`] returns them.
 pub fn mark_duplicates(ix: &Indexes, codes: &mut [u8], kept: Vec<KeptRows>) {
     let buckets = kept.first().map_or(0, |k| k.buckets.len());
     // Bucket-major: bucket b of every slice, so that each bucket is decided by one task.
@@ -69,7 +70,7 @@ pub fn mark_duplicates(ix: &Indexes, codes: &mut [u8], kept: Vec<KeptRows>) {
             by_bucket[b].push(keys);
         }
     }
-    let address = |row: u32| address_of(ix, row as usize).expect("kept rows have a valid address");
+    let address = |row: u32| ix.address_of(row as usize).expect("kept rows have a valid address");
     let profile_id = |row: u32| ix.targets.profile_id[row as usize];
     let duplicates: Vec<u32> =
         by_bucket.into_par_iter().flat_map_iter(|pieces| duplicate_rows(&address, &profile_id, &pieces)).collect();

@@ -1,0 +1,119 @@
+//! The exclusion reasons, one module each, named as the contract names them, and the one place
+//! that applies them in contract order.
+//!
+//! | # | reason            | decided in |
+//! |---|-------------------|------------|
+//! | 1 | `unknown_profile` | [`unknown_profile`] |
+//! | 2 | `optout_all`      | [`optout_all`] |
+//! | 3 | `optout_channel`  | [`optout_channel`] |
+//! | 4 | `missing_address` | [`missing_address`] |
+//! | 5 | `invalid_address` | [`invalid_address`] |
+//! | 6 | `optout_address`  | [`optout_address`] |
+//! | 7 | `denylisted`      | [`denylisted`] |
+//! | 8 | `quarantined`     | [`quarantined`] |
+//! | 9 | `duplicate`       | [`duplicate`] |
+//!
+//! Reasons 1 to 8 look at one target row alone: [`first_row_reason`] tries them in order, and
+//! [`classify_all`] runs it over every row in parallel, in one fused pass (the per-row path is
+//! the hot loop of a run: each rule is an inlined function, so the order reads like the
+//! contract and compiles like one function). Reason 9 looks at the rows still kept together:
+//! [`duplicate::mark_duplicates`] runs after the pass, on the rows it collected.
+//!
+//! Adding a reason: a module here, a line in the table above, and a line where its place in
+//! the order is ([`first_row_reason`] for a per-row rule, the pipeline in `plan.rs` for a rule
+//! over the kept rows).
+
+pub mod denylisted;
+pub mod duplicate;
+pub mod invalid_address;
+pub mod missing_address;
+pub mod optout_address;
+pub mod optout_all;
+pub mod optout_channel;
+pub mod quarantined;
+pub mod unknown_profile;
+
+use rayon::prelude::*;
+use suppress_index::fingerprint;
+use suppress_model::Reason;
+
+use self::duplicate::KeptRows;
+use crate::Indexes;
+
+/// The outcome code of a row that is still kept: 0. Other codes are [`Reason::number`].
+pub const KEPT: u8 = 0;
+
+/// Reasons 1 to 8 for target row `row`, in contract order: the first that applies, or the
+/// fingerprint of the row's valid canonical address when none does.
+#[inline]
+pub fn first_row_reason(ix: &Indexes, row: usize) -> Result<u64, Reason> {
+    let channel = ix.targets.deliveries[ix.targets.delivery[row] as usize].channel;
+    let profile = unknown_profile::check(ix.profiles, ix.targets.profile_id[row])?;
+    let flags = ix.profiles.flags(profile);
+    optout_all::check(flags)?;
+    optout_channel::check(flags, channel)?;
+    let address = ix.addresses.get(channel, profile);
+    missing_address::check(address)?;
+    let canonical = invalid_address::check(address)?;
+    let fingerprint = fingerprint(canonical);
+    optout_address::check(ix.optout_addresses, channel, fingerprint, canonical)?;
+    let verdict = ix.quarantine.and_then(|q| q.verdict(channel, fingerprint, canonical));
+    denylisted::check(verdict)?;
+    quarantined::check(verdict)?;
+    Ok(fingerprint)
+}
+
+/// Applies reasons 1 to 8 to every target row in parallel. Returns the codes in target row
+/// order and, for [`duplicate`], the rows still kept, one [`KeptRows`] per slice of the rows.
+pub fn classify_all(ix: &Indexes) -> (Vec<u8>, Vec<KeptRows>) {
+    let rows = ix.targets.len();
+    // A few slices per thread balance the load; each slice holds one set of hash buckets.
+    let slice = rows.div_ceil(rayon::current_num_threads() * 4).max(64 * 1024);
+    let bits = KeptRows::bucket_bits(rows);
+    let mut codes = vec![KEPT; rows];
+    let kept = codes
+        .par_chunks_mut(slice)
+        .enumerate()
+        .map(|(k, out)| {
+            let mut kept = KeptRows::new(bits, out.len());
+            for (i, code) in out.iter_mut().enumerate() {
+                let row = k * slice + i;
+                match first_row_reason(ix, row) {
+                    Ok(fingerprint) => kept.push(ix, row, fingerprint),
+                    Err(reason) => *code = reason.number(),
+                }
+            }
+            kept
+        })
+        .collect();
+    (codes, kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table at the top of this file lists every reason, numbered and in contract order,
+    /// each decided in a module of its own name: a reason added to `suppress_model::Reason`
+    /// without its module and its row fails here.
+    #[test]
+    fn every_reason_has_its_row_and_its_module_in_contract_order() {
+        let rows: Vec<(u8, String, String)> = include_str!("mod.rs")
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.strip_prefix("//! |")?.split('|').map(str::trim).collect();
+                let number = cells.first()?.parse().ok()?;
+                let name = cells.get(1)?.trim_matches('`').to_string();
+                let module = cells.get(2)?.trim_matches(|c| c == '[' || c == ']' || c == '`').to_string();
+                Some((number, name, module))
+            })
+            .collect();
+        let expected: Vec<(u8, String, String)> =
+            Reason::ALL.iter().map(|r| (r.number(), r.name().to_string(), r.name().to_string())).collect();
+        assert_eq!(rows, expected);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+        for reason in Reason::ALL {
+            assert!(dir.join(format!("{}.rs", reason.name())).is_file(), "no module for {reason}");
+        }
+    }
+}

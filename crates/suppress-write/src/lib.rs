@@ -1,0 +1,34 @@
+//! Parquet outputs, written fast and all or nothing; the mirror of `suppress-load`. It knows
+//! nothing of deliveries or reasons: a job hands it columns and names.
+//!
+//! - [`Staged`]: an [`OutputSet`] of files written under temporary names in the output
+//!   directory and renamed into place at the end, the commit marker last; removed when a run
+//!   fails, and removed by the next run when a run was killed.
+//! - [`write_row_groups`]: one Parquet file, one row group per unit of work the caller
+//!   describes, row groups encoded in parallel on the rayon pool and appended in order, so the
+//!   bytes do not depend on the thread count. Each row group is a list of [`Column`]s:
+//!   - [`Column::Arrow`], through the Arrow writer's column writer;
+//!   - [`Column::Codes`], repeated strings from codes, written as dictionary pages by
+//!     `dictionary_column`;
+//!   - [`Column::Strings`], nearly unique strings borrowed from the caller, written as PLAIN
+//!     pages by `string_column`.
+//!
+//!   Both hand-written encoders build on `column_chunk` (pages, chunk metadata and offset
+//!   index as the Arrow writer makes them, and Parquet's RLE / bit-packing hybrid).
+//! - `writeback`: the file hands its pages to the disk every few megabytes as it grows, and
+//!   [`PendingSync`] runs the final fsync on a thread of its own.
+//! - [`WriteError`]: the file, and the I/O or encoder error.
+
+mod column_chunk;
+mod dictionary_column;
+mod error;
+mod row_groups;
+mod staged;
+mod string_column;
+mod sync;
+mod writeback;
+
+pub use error::WriteError;
+pub use row_groups::{write_row_groups, Column};
+pub use staged::{OutputSet, Staged};
+pub use sync::PendingSync;
