@@ -14,8 +14,9 @@ use suppress_index::{
 use suppress_model::Channel;
 
 use crate::clock::{rows, Clock};
-use crate::plan::target_options;
-use crate::{AnalyzeError, Indexes, Plan};
+
+use crate::plan::{self, Plan};
+use crate::{AnalyzeError, Indexes};
 
 /// The indexes of one run, owned.
 pub(crate) struct Loaded {
@@ -34,7 +35,7 @@ impl Loaded {
     pub fn load(plan: &Plan, clock: &mut Clock) -> Result<Loaded, AnalyzeError> {
         let config = &plan.config;
         let targets = clock.time("load_targets", &rows(plan.targets.num_rows()), || {
-            TargetList::load(&plan.targets, &config.names, &target_options(config))
+            TargetList::load(&plan.targets, &config.names, &plan::target_options(config))
         })?;
         let channels = targets.channels();
         let profile_options = ProfileOptions {

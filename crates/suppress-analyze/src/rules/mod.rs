@@ -20,7 +20,7 @@
 //! [`duplicate::mark_duplicates`] runs after the pass, on the rows it collected.
 //!
 //! Adding a reason: a module here, a line in the table above, and a line where its place in
-//! the order is ([`first_row_reason`] for a per-row rule, the pipeline in `plan.rs` for a rule
+//! the order is ([`first_row_reason`] for a per-row rule, the pipeline in `execute.rs` for a rule
 //! over the kept rows).
 
 pub mod denylisted;

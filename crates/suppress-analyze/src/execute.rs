@@ -1,0 +1,76 @@
+//! Executing a plan, the whole pipeline in one place: load the indexes, apply the rules in
+//! contract order, count, assemble the summary, write the outputs.
+
+use std::path::Path;
+
+use suppress_write::Staged;
+
+use crate::clock::{rows, Clock};
+use crate::counts::count_by_delivery;
+use crate::load::Loaded;
+use crate::outputs::{self, OUTPUT_SET};
+use crate::rules::{classify_all, duplicate};
+use crate::{summary, AnalyzeError, Indexes, NoProgress, Plan, Progress, Summary};
+
+/// The result of a run.
+pub struct Analysis {
+    pub summary: Summary,
+    /// Outcome per accepted target row, in table order: 0 kept, n = reason n.
+    pub codes: Vec<u8>,
+}
+
+impl Plan {
+    /// Runs the analysis and, when `out` is given, writes the three outputs there atomically.
+    pub fn execute(&self, out: Option<&Path>) -> Result<Analysis, AnalyzeError> {
+        self.execute_with(out, &NoProgress)
+    }
+
+    /// [`Plan::execute`], telling `progress` about each phase.
+    pub fn execute_with(&self, out: Option<&Path>, progress: &dyn Progress) -> Result<Analysis, AnalyzeError> {
+        let mut clock = Clock::new(progress);
+        let loaded = Loaded::load(self, &mut clock)?;
+        let ix = loaded.indexes(self.config.propagate_optout);
+        let codes = decide(&ix, &mut clock);
+        let counts = count_by_delivery(&loaded.targets, &codes);
+        let mut summary = summary::assemble(self, &loaded, &counts);
+        match out {
+            Some(dir) => write_outputs(dir, &ix, &codes, &mut summary, &mut clock)?,
+            None => summary.timings_ms = clock.timings(),
+        }
+        Ok(Analysis { summary, codes })
+    }
+}
+
+/// Every target row's outcome, in target row order: the per-row reasons in one parallel pass,
+/// then the reasons over the rows still kept.
+fn decide(ix: &Indexes, clock: &mut Clock) -> Vec<u8> {
+    let (mut codes, kept) = clock.time("classify", &rows(ix.targets.len() as u64), || classify_all(ix));
+    clock.time("deduplicate", "", || duplicate::mark_duplicates(ix, &mut codes, kept));
+    codes
+}
+
+/// Writes the output set into `dir`, all or nothing; the summary gets the run's timings first.
+fn write_outputs(
+    dir: &Path,
+    ix: &Indexes,
+    codes: &[u8],
+    summary: &mut Summary,
+    clock: &mut Clock,
+) -> Result<(), AnalyzeError> {
+    let mut staged = Staged::new(dir, OUTPUT_SET)?;
+    let recipients_path = staged.temp_path(outputs::RECIPIENTS);
+    let exclusions_path = staged.temp_path(outputs::EXCLUSIONS);
+    clock.time("write", &rows(codes.len() as u64), || {
+        let (recipients, exclusions) = rayon::join(
+            || outputs::write_recipients(&recipients_path, ix, codes),
+            || outputs::write_exclusions(&exclusions_path, ix, codes),
+        );
+        let ((_, recipients_synced), (_, exclusions_synced)) = (recipients?, exclusions?);
+        recipients_synced.wait()?;
+        exclusions_synced.wait()
+    })?;
+    summary.timings_ms = clock.timings();
+    staged.write_small_file(outputs::SUMMARY, summary.to_json().as_bytes())?;
+    staged.commit()?;
+    Ok(())
+}
