@@ -58,12 +58,12 @@ fn write_outputs(
     clock: &mut Clock,
 ) -> Result<(), AnalyzeError> {
     let mut staged = Staged::new(dir, OUTPUT_SET)?;
-    let recipients_path = staged.temp_path(outputs::RECIPIENTS);
-    let exclusions_path = staged.temp_path(outputs::EXCLUSIONS);
+    let recipients = staged.create(outputs::RECIPIENTS)?;
+    let exclusions = staged.create(outputs::EXCLUSIONS)?;
     clock.time("write", &rows(codes.len() as u64), || {
         let (recipients, exclusions) = rayon::join(
-            || outputs::write_recipients(&recipients_path, ix, codes),
-            || outputs::write_exclusions(&exclusions_path, ix, codes),
+            || outputs::write_recipients(recipients, ix, codes),
+            || outputs::write_exclusions(exclusions, ix, codes),
         );
         let ((_, recipients_synced), (_, exclusions_synced)) = (recipients?, exclusions?);
         recipients_synced.wait()?;

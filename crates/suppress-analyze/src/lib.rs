@@ -11,6 +11,7 @@
 //!   and the counts; [`render_table`]: its stderr form; [`report`]: its HTML form.
 //! - [`outputs`]: the columns of `recipients.parquet` and `exclusions.parquet`, handed to
 //!   `suppress_write`, which encodes them and commits the set with `summary.json` last.
+//! - [`MemoryEstimate`]: the run's peak memory, estimated from the footers before decoding.
 //! - [`AnalyzeError`]: everything that can stop a run, each naming what it was about.
 //!
 //! Every phase runs on the caller's rayon pool; the result does not depend on its size.
@@ -19,6 +20,7 @@ mod clock;
 mod config;
 mod counts;
 mod error;
+mod estimate;
 mod execute;
 mod indexes;
 mod load;
@@ -33,6 +35,7 @@ pub use clock::{NoProgress, Progress};
 pub use config::{parse_as_of, Config};
 pub use counts::{count_by_delivery, Counts};
 pub use error::AnalyzeError;
+pub use estimate::{human_bytes, MemoryEstimate};
 pub use execute::Analysis;
 pub use indexes::Indexes;
 pub use plan::Plan;

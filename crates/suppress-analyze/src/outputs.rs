@@ -7,8 +7,9 @@
 //! ([`Column::Strings`]), profile_id goes through the Arrow writer.
 
 use std::collections::HashMap;
+use std::fs::File;
 use std::ops::Range;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::Int64Builder;
@@ -33,15 +34,18 @@ pub const OUTPUT_SET: OutputSet = &[RECIPIENTS, EXCLUSIONS, SUMMARY];
 /// Target rows per window, hence at most this many rows per row group.
 const WINDOW_ROWS: usize = 1 << 18;
 
-/// Writes `recipients.parquet` to `path`; returns the number of rows written and the file's
+/// A staged file: its temporary path and the file, open for writing.
+pub type StagedFile = (PathBuf, File);
+
+/// Writes `recipients.parquet` into `file`; returns the number of rows written and the file's
 /// fsync, under way.
-pub fn write_recipients(path: &Path, ix: &Indexes, codes: &[u8]) -> Result<(u64, PendingSync), WriteError> {
-    write_rows(path, Output::Recipients, ix, codes)
+pub fn write_recipients(file: StagedFile, ix: &Indexes, codes: &[u8]) -> Result<(u64, PendingSync), WriteError> {
+    write_rows(file, Output::Recipients, ix, codes)
 }
 
-/// Writes `exclusions.parquet` to `path`.
-pub fn write_exclusions(path: &Path, ix: &Indexes, codes: &[u8]) -> Result<(u64, PendingSync), WriteError> {
-    write_rows(path, Output::Exclusions, ix, codes)
+/// Writes `exclusions.parquet` into `file`.
+pub fn write_exclusions(file: StagedFile, ix: &Indexes, codes: &[u8]) -> Result<(u64, PendingSync), WriteError> {
+    write_rows(file, Output::Exclusions, ix, codes)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -165,7 +169,12 @@ fn properties() -> WriterProperties {
         .build()
 }
 
-fn write_rows(path: &Path, output: Output, ix: &Indexes, codes: &[u8]) -> Result<(u64, PendingSync), WriteError> {
+fn write_rows(
+    (path, file): StagedFile,
+    output: Output,
+    ix: &Indexes,
+    codes: &[u8],
+) -> Result<(u64, PendingSync), WriteError> {
     let dictionaries = Dictionaries::new(ix);
     // Windows without a wanted row would make empty row groups: leave them out.
     let windows: Vec<(Range<usize>, usize)> = (0..codes.len())
@@ -179,7 +188,7 @@ fn write_rows(path: &Path, output: Output, ix: &Indexes, codes: &[u8]) -> Result
         })
         .filter(|(_, count)| *count > 0)
         .collect();
-    let synced = write_row_groups(path, output.schema(), properties(), &windows, |(rows, count)| {
+    let synced = write_row_groups(&path, file, output.schema(), properties(), &windows, |(rows, count)| {
         output.columns(ix, &dictionaries, codes, rows.clone(), *count)
     })?;
     let written = windows.iter().map(|(_, count)| *count as u64).sum();

@@ -3,11 +3,13 @@
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use suppress_analyze::{parse_as_of, render_table, Config, Plan};
+use suppress_analyze::{human_bytes, parse_as_of, render_table, Config, Plan};
 use suppress_model::{Canonicalizer, Channel, CountryCode};
+use suppress_write::{DirLock, WhenLocked};
 
-use crate::progress::Spinners;
-use crate::{column_names, with_threads, Failure};
+use crate::limits::memory_limit;
+use crate::progress::{Spinners, Tracked};
+use crate::{alloc, column_names, with_threads, Failure};
 
 const ABOUT: &str = "Decide for every target row whether the message goes out, or the first reason it does not.";
 
@@ -30,7 +32,14 @@ invalid_address, optout_address (--propagate-optout only), denylisted, quarantin
 (per delivery, the smallest profile_id of one canonical address is kept).
 
 OUTPUTS in --out DIR, written atomically: recipients.parquet (delivery_id, channel, profile_id,
-address), exclusions.parquet (... reason, address), summary.json; a table on stderr.";
+address), exclusions.parquet (... reason, address), summary.json; a table on stderr.
+
+SAFETY NETS
+  One run at a time per --out DIR: a second run fails at once naming the first one's pid
+  (--wait: wait for it). Before decoding anything, the run estimates its peak memory from the
+  files' footers and refuses when that exceeds --memory-limit or the cgroup's limit. Out of
+  memory, SIGTERM or Ctrl-C: one line, temporary files removed, previous outputs untouched
+  (exit 1, 143, 130).";
 
 const EXAMPLE: &str = "\
 EXAMPLES
@@ -89,6 +98,13 @@ pub struct Args {
     /// Also write a self-contained HTML report (table and chart per delivery) to FILE.
     #[arg(long, value_name = "FILE.html")]
     report: Option<PathBuf>,
+    /// When another run is writing to --out, wait for it to end instead of failing.
+    #[arg(long)]
+    wait: bool,
+    /// Memory this run may use (400M, 2G, 1.5GiB); refuses before decoding when its estimate
+    /// is larger. Default: the cgroup's limit, when there is one.
+    #[arg(long, value_name = "SIZE")]
+    memory_limit: Option<String>,
     /// Print nothing but errors on stderr (no progress, no table).
     #[arg(long, short)]
     quiet: bool,
@@ -130,17 +146,38 @@ fn write_report(path: &std::path::Path, summary: &suppress_analyze::Summary) -> 
 
 pub fn run(args: Args) -> Result<(), Failure> {
     let config = config(&args).map_err(|e| Failure::Usage(anyhow!(e)))?;
+    let limit = memory_limit(args.memory_limit.as_deref()).map_err(|e| Failure::Usage(anyhow!(e)))?;
     let out = args.out.clone();
+    let quiet = args.quiet;
+    let when_locked = if args.wait { WhenLocked::Wait } else { WhenLocked::Fail };
+    // Held until the run has committed or failed: no other run writes into --out meanwhile.
+    let _lock = DirLock::acquire(&out, when_locked, |pid| {
+        if !quiet {
+            let whose = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+            eprintln!("waiting for the other suppress run{whose} writing to {} (--wait)", out.display());
+        }
+    })
+    .map_err(|e| Failure::Data(e.into()))?;
     let spinners = Spinners::for_stderr(args.quiet);
     let analysis = with_threads(args.threads, move || {
+        alloc::set_phase("open");
         let plan = Plan::open(config)?;
-        match &spinners {
-            Some(s) => plan.execute_with(Some(&out), s),
-            None => plan.execute(Some(&out)),
+        if let Some(limit) = &limit {
+            let estimate = plan.estimate_memory(rayon::current_num_threads() as u64);
+            if estimate.bytes() > limit.bytes {
+                return Err(anyhow!(
+                    "this run needs {} of memory (estimated from the inputs' footers), more than the {} \
+                     it may use ({}); nothing was decoded or written",
+                    estimate.describe(),
+                    human_bytes(limit.bytes),
+                    limit.source
+                ));
+            }
         }
+        plan.execute_with(Some(&out), &Tracked(spinners.as_ref())).map_err(anyhow::Error::from)
     })?
     .map_err(|e| {
-        let usage = e.is_usage();
+        let usage = e.downcast_ref::<suppress_analyze::AnalyzeError>().is_some_and(|e| e.is_usage());
         Failure::new(e, usage)
     })?;
     let summary = &analysis.summary;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::anyhow;
 use arrow::array::new_empty_array;
 use arrow::datatypes::DataType;
+use suppress_analyze::MemoryEstimate;
 use suppress_load::column::{DeliveryIdColumn, ExpiryColumn, FlagColumn, IdColumn, StrColumn};
 use suppress_load::{ColumnNames, Table, TableKind};
 
@@ -139,6 +140,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         };
         println!("  {shown:<36} {status}");
     }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+    let estimate = MemoryEstimate::of_table(kind, &table, &names, threads);
+    println!(
+        "\nmemory: as {}, a run of analyze holds {} for this table on {threads} threads \
+         (estimated from the footers; the run adds the other tables)",
+        kind.name(),
+        estimate.describe()
+    );
     if fatal > 0 {
         return Err(Failure::Data(anyhow!(
             "{}: {fatal} column(s) that every run needs are missing or unusable as {}",

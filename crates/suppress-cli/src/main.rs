@@ -2,12 +2,15 @@
 //! with its own help; this file parses the command line, owns the thread pool, and turns
 //! errors into one line on stderr and an exit code (0 success, 1 data error, 2 usage error).
 
+mod alloc;
 mod analyze;
 mod gen;
 mod inspect;
+mod limits;
 mod malloc;
 mod progress;
 mod sigbus;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -37,6 +40,10 @@ enum Command {
     Inspect(inspect::Args),
 }
 
+/// The system allocator, exiting with one line when an allocation fails (`alloc.rs`).
+#[global_allocator]
+static ALLOCATOR: alloc::ExitOnFailure = alloc::ExitOnFailure;
+
 /// The message of the last panic, kept by the panic hook for `main` to print.
 static LAST_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
@@ -49,6 +56,8 @@ pub enum Failure {
 }
 
 fn main() -> ExitCode {
+    // First, before any other thread exists: every thread inherits the blocked signals.
+    signals::install();
     // Panics are either caught where they are expected (the loader turns a decoder panic on a
     // corrupt file into a data error) or a bug; either way no backtrace reaches the user. The
     // hook only remembers the message; `main` prints it if the panic reaches it.

@@ -40,3 +40,22 @@ impl Progress for Spinners {
         }
     }
 }
+
+/// Tells the allocator's error path which phase runs (`alloc::set_phase`), and the spinners
+/// when there are any.
+pub struct Tracked<'a>(pub Option<&'a Spinners>);
+
+impl Progress for Tracked<'_> {
+    fn started(&self, phase: &str, detail: &str) {
+        crate::alloc::set_phase(phase);
+        if let Some(spinners) = self.0 {
+            spinners.started(phase, detail);
+        }
+    }
+
+    fn finished(&self, phase: &str) {
+        if let Some(spinners) = self.0 {
+            spinners.finished(phase);
+        }
+    }
+}

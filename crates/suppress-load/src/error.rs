@@ -9,6 +9,11 @@ pub enum LoadError {
     #[error("{path}: {source}", path = .path.display())]
     Open { path: PathBuf, source: std::io::Error },
 
+    /// The file exists but cannot be mapped into memory: a fault of the machine (an address
+    /// space limit such as `ulimit -v`, too many maps), not of the command line.
+    #[error("{path}: {}cannot map the file: {source}", if source.raw_os_error() == Some(12) { "out of memory while opening the inputs: " } else { "" }, path = .path.display())]
+    Map { path: PathBuf, source: std::io::Error },
+
     /// A directory holds no Parquet file: a usage error.
     #[error("{path}: no Parquet files (*.parquet) in this directory", path = .path.display())]
     EmptyDirectory { path: PathBuf },

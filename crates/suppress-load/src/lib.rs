@@ -22,4 +22,4 @@ mod source;
 pub use error::{panic_message, BadValue, LoadError};
 pub use mapping::{ColumnNames, Preset, TableKind};
 pub use scan::Batch;
-pub use source::{ColumnSpec, ParquetFile, Table};
+pub use source::{ColumnSizes, ColumnSpec, ParquetFile, Table};

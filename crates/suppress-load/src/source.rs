@@ -109,7 +109,7 @@ impl ParquetFile {
             // binary installs a handler that turns that into a clean error exit (see the
             // README, "Inputs changing under a run"). Parquet readers never write the buffer.
             let map = unsafe { memmap2::MmapOptions::new().map(&file) }
-                .map_err(|source| LoadError::Open { path: path.into(), source })?;
+                .map_err(|source| LoadError::Map { path: path.into(), source })?;
             let map = Arc::new(map);
             (Bytes::from_owner(SharedMap(map.clone())), Some(map))
         };
@@ -188,6 +188,28 @@ impl Table {
     }
 
     /// True when every file has a column named `source`.
+    /// What the footers say of the top-level columns `sources` (those the table has): their
+    /// decoded size over the whole table, and the most bytes one row group, and one column
+    /// chunk, stores of them. For estimates made before anything is decoded.
+    pub fn column_sizes(&self, sources: &[&str]) -> ColumnSizes {
+        let mut sizes = ColumnSizes::default();
+        for file in &self.files {
+            for row_group in file.metadata().row_groups() {
+                let mut stored = 0u64;
+                for column in row_group.columns() {
+                    if sources.contains(&column.column_descr().path().parts()[0].as_str()) {
+                        let chunk = column.compressed_size().max(0) as u64;
+                        sizes.decoded += column.uncompressed_size().max(0) as u64;
+                        sizes.largest_chunk_stored = sizes.largest_chunk_stored.max(chunk);
+                        stored += chunk;
+                    }
+                }
+                sizes.largest_row_group_stored = sizes.largest_row_group_stored.max(stored);
+            }
+        }
+        sizes
+    }
+
     pub fn has_column(&self, source: &str) -> bool {
         self.files.iter().all(|f| f.schema().index_of(source).is_ok())
     }
@@ -233,4 +255,15 @@ fn collect_parquet_files(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Loa
         }
     }
     Ok(())
+}
+
+/// Sizes of some columns of a table, from its footers ([`Table::column_sizes`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ColumnSizes {
+    /// Decoded (uncompressed page) bytes over the whole table.
+    pub decoded: u64,
+    /// The most stored (compressed) bytes one row group holds of the columns.
+    pub largest_row_group_stored: u64,
+    /// The most stored bytes one column chunk holds.
+    pub largest_chunk_stored: u64,
 }

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use parquet::errors::ParquetError;
 
-/// A file of an output set could not be written, synced or renamed into place.
+/// A file of an output set could not be written, synced or renamed into place, or the output
+/// directory is another run's.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("{}: cannot write: {source}", path.display())]
@@ -19,6 +20,13 @@ pub enum WriteError {
         #[source]
         source: ParquetError,
     },
+    /// Another run holds the output directory's lock.
+    #[error(
+        "{}: another suppress run{} is writing to this output directory; nothing was read or written (pass --wait to wait for it)",
+        dir.display(),
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
+    Busy { dir: PathBuf, pid: Option<u32> },
 }
 
 impl WriteError {
@@ -34,6 +42,7 @@ impl WriteError {
     pub fn path(&self) -> &std::path::Path {
         match self {
             WriteError::Io { path, .. } | WriteError::Parquet { path, .. } => path,
+            WriteError::Busy { dir, .. } => dir,
         }
     }
 }

@@ -17,18 +17,29 @@
 //!   index as the Arrow writer makes them, and Parquet's RLE / bit-packing hybrid).
 //! - `writeback`: the file hands its pages to the disk every few megabytes as it grows, and
 //!   [`PendingSync`] runs the final fsync on a thread of its own.
+//! - [`DirLock`]: one run at a time per output directory (`flock` on `.suppress.lock`).
+//! - `temporaries`: every staged file of the process, so that a run stopped by a signal or an
+//!   allocation failure removes them ([`remove_all_temporaries_and_freeze`]) and no file is
+//!   staged or committed after that.
 //! - [`WriteError`]: the file, and the I/O or encoder error.
 
 mod column_chunk;
 mod dictionary_column;
 mod error;
+mod lock;
 mod row_groups;
 mod staged;
 mod string_column;
 mod sync;
+mod temporaries;
 mod writeback;
 
 pub use error::WriteError;
+pub use lock::{lock_path, DirLock, WhenLocked, LOCK_FILE};
 pub use row_groups::{write_row_groups, Column};
 pub use staged::{OutputSet, Staged};
 pub use sync::PendingSync;
+pub use temporaries::{
+    committed as output_committed, remove_all_and_freeze as remove_all_temporaries_and_freeze,
+    try_remove_all_and_freeze as try_remove_all_temporaries_and_freeze,
+};

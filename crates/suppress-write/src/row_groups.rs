@@ -44,18 +44,19 @@ enum Chunk {
     Hand(EncodedChunk),
 }
 
-/// Writes a Parquet file of `schema` at `path`: one row group per element of `row_groups`,
-/// row group k holding the columns `columns(&row_groups[k])` returns, in schema order. Arrow
-/// columns are encoded with `properties`. Returns the file's fsync, under way.
+/// Writes a Parquet file of `schema` into `file`, open at `path` (for errors): one row group
+/// per element of `row_groups`, row group k holding the columns `columns(&row_groups[k])`
+/// returns, in schema order. Arrow columns are encoded with `properties`. Returns the file's
+/// fsync, under way.
 pub fn write_row_groups<'a, G: Sync>(
     path: &Path,
+    file: File,
     schema: SchemaRef,
     properties: WriterProperties,
     row_groups: &[G],
     columns: impl Fn(&G) -> Vec<Column<'a>> + Sync,
 ) -> Result<PendingSync, WriteError> {
     let parquet_error = |e: ParquetError| WriteError::parquet(path, e);
-    let file = File::create(path).map_err(|e| WriteError::io(path, e))?;
     let writer = ArrowWriter::try_new(BufWriter::new(WritebackFile::new(file)), schema.clone(), Some(properties))
         .map_err(parquet_error)?;
     let (mut file_writer, factory) = writer.into_serialized_writer().map_err(parquet_error)?;
@@ -155,7 +156,8 @@ mod tests {
         let path = dir.join(format!("t{threads}.parquet"));
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         pool.install(|| {
-            write_row_groups(&path, schema, WriterProperties::default(), &row_groups, |&(first, rows)| {
+            let file = File::create(&path).unwrap();
+            write_row_groups(&path, file, schema, WriterProperties::default(), &row_groups, |&(first, rows)| {
                 let ids: Vec<i64> = (first..first + rows as i64).collect();
                 vec![
                     Column::Arrow(Arc::new(Int64Array::from(ids.clone()))),
@@ -196,12 +198,16 @@ mod tests {
     }
 
     #[test]
-    fn an_unwritable_path_is_an_error_naming_it() {
+    fn a_write_error_names_the_file() {
+        // A file open only for reading: the first write fails.
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("missing-dir/x.parquet");
+        let path = dir.path().join("x.parquet");
+        std::fs::write(&path, "").unwrap();
+        let file = File::open(&path).unwrap();
         let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Int64, false)]));
-        let err =
-            write_row_groups(&path, schema, WriterProperties::default(), &[(); 0], |_| vec![]).err().expect("an error");
+        let err = write_row_groups(&path, file, schema, WriterProperties::default(), &[(); 0], |_| vec![])
+            .err()
+            .expect("an error");
         assert_eq!(err.path(), path);
         assert!(err.to_string().starts_with(&format!("{}: cannot write: ", path.display())), "{err}");
     }

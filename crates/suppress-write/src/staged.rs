@@ -4,13 +4,15 @@
 //! Whenever the marker exists, the set's files are one run's complete set: [`Staged::commit`]
 //! first removes the old marker, then renames the other files, then the new marker. A run
 //! killed between two renames leaves no marker, never a mix that looks complete. Temporary
-//! files are removed when the [`Staged`] is dropped uncommitted, and those of runs killed
-//! before they could clean up are removed by the next run into the same directory.
+//! files are removed when the [`Staged`] is dropped uncommitted, or by the process's cleanup
+//! when a signal or an allocation failure stops it (`temporaries`); those of runs killed
+//! outright (SIGKILL, a power cut) are removed by the next run into the same directory.
 
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::WriteError;
+use crate::{temporaries, WriteError};
 
 /// The files of one output set, by final name; the last is the commit marker (a small file
 /// such as `summary.json`, written after the others).
@@ -38,47 +40,53 @@ impl Staged {
         Ok(Staged { dir: dir.into(), set, temps: Vec::new() })
     }
 
-    /// The temporary path to write the file of final name `name` (one of the set) to.
-    pub fn temp_path(&mut self, name: &'static str) -> PathBuf {
+    /// Creates the temporary file for final name `name` (one of the set); returns its path and
+    /// the file, open for writing.
+    pub fn create(&mut self, name: &'static str) -> Result<(PathBuf, File), WriteError> {
         debug_assert!(self.set.contains(&name), "{name} is not in the output set");
         let path = self.dir.join(temp_name(name, std::process::id()));
+        let file = temporaries::create(&path).map_err(|e| WriteError::io(&path, e))?;
         self.temps.push((path.clone(), name));
-        path
+        Ok((path, file))
     }
 
     /// Stages the file `name` with `contents` (for small files such as the commit marker),
     /// synced to disk so that a committed marker is never empty after a crash.
     pub fn write_small_file(&mut self, name: &'static str, contents: &[u8]) -> Result<(), WriteError> {
-        let path = self.temp_path(name);
-        let write = || -> std::io::Result<()> {
-            let mut file = std::fs::File::create(&path)?;
-            file.write_all(contents)?;
-            file.sync_all()
-        };
-        write().map_err(|e| WriteError::io(&path, e))
+        let (path, mut file) = self.create(name)?;
+        file.write_all(contents).and_then(|()| file.sync_all()).map_err(|e| WriteError::io(&path, e))
     }
 
     /// Replaces the previous set in the directory, if any, by the staged files; the commit
-    /// marker goes last.
+    /// marker goes last. No cleanup of a stopping process runs in the middle: the set is
+    /// either committed whole or left as it was.
     pub fn commit(mut self) -> Result<(), WriteError> {
         let marker_name = *self.set.last().expect("a marker");
         let marker = self.dir.join(marker_name);
-        match std::fs::remove_file(&marker) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(WriteError::io(marker, e)),
-        }
         let mut temps = std::mem::take(&mut self.temps);
         temps.sort_by_key(|(_, name)| *name == marker_name);
-        for (i, (temp, name)) in temps.iter().enumerate() {
-            let target = self.dir.join(name);
-            if let Err(e) = std::fs::rename(temp, &target) {
-                // Put the rest back so that Drop removes them.
-                self.temps = temps[i..].to_vec();
-                return Err(WriteError::io(target, e));
-            }
-        }
-        Ok(())
+        let (result, renamed) = temporaries::while_locked(|| {
+            let mut renamed = 0;
+            let result = (|| {
+                match std::fs::remove_file(&marker) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(WriteError::io(&marker, e)),
+                }
+                for (temp, name) in &temps {
+                    let target = self.dir.join(name);
+                    std::fs::rename(temp, &target).map_err(|e| WriteError::io(target, e))?;
+                    renamed += 1;
+                }
+                temporaries::mark_committed();
+                Ok(())
+            })();
+            let done = temps[..renamed].iter().map(|(temp, _)| temp.as_path()).collect();
+            ((result, renamed), done)
+        });
+        // What was not renamed goes back, so that Drop removes it.
+        self.temps = temps.split_off(renamed);
+        result
     }
 }
 
@@ -106,9 +114,12 @@ fn remove_stale_temps(dir: &Path, set: OutputSet) {
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        for (temp, _) in &self.temps {
-            let _ = std::fs::remove_file(temp);
-        }
+        temporaries::while_locked(|| {
+            for (temp, _) in &self.temps {
+                let _ = std::fs::remove_file(temp);
+            }
+            ((), self.temps.iter().map(|(temp, _)| temp.as_path()).collect())
+        });
     }
 }
 
@@ -131,7 +142,8 @@ mod tests {
         for run in ["one", "two"] {
             let mut staged = Staged::new(dir.path(), SET).unwrap();
             for name in &SET[..2] {
-                std::fs::write(staged.temp_path(name), format!("{run} {name}")).unwrap();
+                let (_, mut file) = staged.create(name).unwrap();
+                file.write_all(format!("{run} {name}").as_bytes()).unwrap();
             }
             staged.write_small_file("summary.json", run.as_bytes()).unwrap();
             staged.commit().unwrap();
@@ -147,7 +159,7 @@ mod tests {
         std::fs::write(dir.path().join("summary.json"), "previous").unwrap();
         {
             let mut staged = Staged::new(dir.path(), SET).unwrap();
-            std::fs::write(staged.temp_path("a.parquet"), "half").unwrap();
+            staged.create("a.parquet").unwrap().1.write_all(b"half").unwrap();
         }
         assert_eq!(names(dir.path()), ["summary.json"]);
         assert_eq!(std::fs::read_to_string(dir.path().join("summary.json")).unwrap(), "previous");
