@@ -30,7 +30,8 @@ CREATE MACRO status_of(s) AS CASE name_of(s)
 
 -- Canonical forms. NULL when the address is missing (null or empty after trimming).
 CREATE MACRO present(s) AS nullif(trim(s, ws()), '');
-CREATE MACRO phone_digits(s) AS regexp_replace(present(s), '[ \t\n\r\x0B\x0C\-.()/]', '', 'g');
+-- The written trunk prefix `(0)` goes first, every occurrence in one left-to-right pass.
+CREATE MACRO phone_digits(s) AS regexp_replace(replace(present(s), '(0)', ''), '[ \t\n\r\x0B\x0C\-.()/]', '', 'g');
 -- A leading 00 becomes +; without a +, one leading 0 gives way to +CC (when CC is given).
 CREATE MACRO phone_canon(s) AS CASE WHEN '${COUNTRY}' = ''
     THEN regexp_replace(phone_digits(s), '^00', '+')

@@ -1,4 +1,5 @@
-//! Phone numbers (sms, phone, fax): strip punctuation, international prefix, default country.
+//! Phone numbers (sms, phone, fax): drop the written trunk prefix `(0)`, strip punctuation,
+//! international prefix, default country.
 
 use crate::ascii::is_space;
 
@@ -37,7 +38,21 @@ fn is_removed(byte: u8) -> bool {
     is_space(byte) || matches!(byte, b'-' | b'.' | b'(' | b')' | b'/')
 }
 
+/// The trunk prefix as people write it in an international number: `+33 (0)6 12 34 56 78`.
+/// Every occurrence goes, in one left-to-right pass, before anything else is removed: left in,
+/// its zero would make `+330612345678`, a different (and still valid-looking) number.
+const WRITTEN_TRUNK_PREFIX: &str = "(0)";
+
 pub(super) fn canonicalize(trimmed: &str, country: Option<CountryCode>, out: &mut String) -> bool {
+    // `str::replace` is that one pass: non-overlapping matches from the left, so `((0)0)`
+    // becomes `(0)` and is not looked at again.
+    let without_trunk;
+    let trimmed = if trimmed.contains(WRITTEN_TRUNK_PREFIX) {
+        without_trunk = trimmed.replace(WRITTEN_TRUNK_PREFIX, "");
+        without_trunk.as_str()
+    } else {
+        trimmed
+    };
     let bytes = trimmed.as_bytes();
     // The prefix comes from the first two characters kept; `from` is where copying resumes.
     let mut kept = bytes.iter().enumerate().filter(|(_, &b)| !is_removed(b));
@@ -98,8 +113,20 @@ mod tests {
     /// The rule as the contract states it, character by character: the reference for
     /// [`canonicalize`].
     fn canonical_by_the_rule(trimmed: &str, country: Option<CountryCode>) -> String {
+        // Every `(0)`, scanning left to right and resuming after each one removed.
+        let chars: Vec<char> = trimmed.chars().collect();
+        let mut without_trunk = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i..].starts_with(&['(', '0', ')']) {
+                i += 3;
+            } else {
+                without_trunk.push(chars[i]);
+                i += 1;
+            }
+        }
         let mut out = String::new();
-        let mut kept = trimmed.chars().filter(|&c| !(c.is_ascii() && is_removed(c as u8)));
+        let mut kept = without_trunk.into_iter().filter(|&c| !(c.is_ascii() && is_removed(c as u8)));
         let first = kept.next();
         let second = kept.next();
         match (first, second) {
@@ -131,7 +158,7 @@ mod tests {
 
         #[test]
         fn byte_runs_agree_with_the_rule(
-            text in "[0+ ().\\-/1-9\t\u{A0}٣x]{0,14}",
+            text in "[0+ ().\\-/1-9\t\u{A0}٣x]{0,14}|([0+ ()1-9]|\\(0\\)){0,8}",
             country in prop::option::of("[0-9]{1,3}"),
         ) {
             let country = country.map(|c| CountryCode::parse(&c).unwrap());
@@ -148,9 +175,21 @@ mod tests {
     }
 
     #[test]
+    fn the_written_trunk_prefix_goes_in_one_pass() {
+        assert_eq!(with(None, " +33 (0)6-12.34/56 78 "), (AddressState::Valid, "+33612345678".into()));
+        assert_eq!(with(None, "+44 (0)20 7946 0958"), (AddressState::Valid, "+442079460958".into()));
+        // Every occurrence, each once: what one removal brings together stays.
+        assert_eq!(with(None, "+33(0)6(0)12345678").1, "+33612345678");
+        assert_eq!(with(None, "+33 ((0)0)612345678").1, "+330612345678");
+        // Only those three characters together: a `( 0 )` with spaces is punctuation and a zero.
+        assert_eq!(with(None, "+33 ( 0 ) 612345678").1, "+330612345678");
+        // Before the prefix rules: `(0)06...` is a national number with a trunk zero.
+        assert_eq!(with(Some("33"), "(0)06 12 34 56 78").1, "+33612345678");
+        assert_eq!(with(None, "00(0)33612345678").1, "+33612345678");
+    }
+
+    #[test]
     fn strips_spaces_and_punctuation() {
-        // The `(0)` convention is not special: its zero stays, and 12 digits still match.
-        assert_eq!(with(None, " +33 (0)6-12.34/56 78 "), (AddressState::Valid, "+330612345678".into()));
         assert_eq!(with(None, "+33 6 12 34 56 78"), (AddressState::Valid, "+33612345678".into()));
         assert_eq!(with(None, "+1\x0B(415)\x0C555-0100"), (AddressState::Valid, "+14155550100".into()));
     }
