@@ -102,7 +102,7 @@ pub struct Args {
     #[arg(long)]
     wait: bool,
     /// Memory this run may use (400M, 2G, 1.5GiB); refuses before decoding when its estimate
-    /// is larger. Default: the cgroup's limit, when there is one.
+    /// is larger. The cgroup's limit, when there is one, applies too.
     #[arg(long, value_name = "SIZE")]
     memory_limit: Option<String>,
     /// Print nothing but errors on stderr (no progress, no table).

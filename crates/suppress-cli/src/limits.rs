@@ -1,5 +1,5 @@
-//! How much memory this process may use: `--memory-limit`, else the cgroup's limit (a
-//! container's or a systemd unit's), else none known.
+//! How much memory this process may use: the tighter of `--memory-limit` and the cgroup's
+//! limit (a container's or a systemd unit's); none known when neither is set.
 
 use std::path::{Path, PathBuf};
 
@@ -10,14 +10,18 @@ pub struct MemoryLimit {
     pub source: String,
 }
 
-/// `--memory-limit` when given, else the tightest limit of this process's cgroup and its
-/// parents.
+/// The tighter of `--memory-limit` and the limit of this process's cgroup and its parents: a
+/// flag cannot give the run more than the kernel will.
 pub fn memory_limit(flag: Option<&str>) -> Result<Option<MemoryLimit>, String> {
-    if let Some(text) = flag {
-        let bytes = parse_size(text).map_err(|e| format!("--memory-limit {text:?}: {e}"))?;
-        return Ok(Some(MemoryLimit { bytes, source: format!("--memory-limit {text}") }));
-    }
-    Ok(cgroup_limit(Path::new("/proc/self/cgroup"), Path::new("/sys/fs/cgroup")))
+    let flag = match flag {
+        Some(text) => {
+            let bytes = parse_size(text).map_err(|e| format!("--memory-limit {text:?}: {e}"))?;
+            Some(MemoryLimit { bytes, source: format!("--memory-limit {text}") })
+        }
+        None => None,
+    };
+    let cgroup = cgroup_limit(Path::new("/proc/self/cgroup"), Path::new("/sys/fs/cgroup"));
+    Ok([flag, cgroup].into_iter().flatten().min_by_key(|limit| limit.bytes))
 }
 
 /// Parses `400M`, `2G`, `1.5GiB`, `512MB`, `1000000` (bytes). K, M, G and T are powers of

@@ -315,3 +315,69 @@ fn sigterm_and_sigint_remove_the_temporaries_and_keep_the_previous_set() {
     }
     assert_eq!(during_write, 2, "never caught a run while it wrote its outputs");
 }
+
+/// A child of this process's memory cgroup (v1 or v2) limited to `bytes`, when the test may
+/// make one (root on a writable cgroup file system); removed on drop.
+struct LimitedCgroup(PathBuf);
+
+impl LimitedCgroup {
+    fn make(bytes: u64) -> Option<LimitedCgroup> {
+        let listing = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+        for line in listing.lines() {
+            let mut fields = line.splitn(3, ':');
+            let (_, controllers, path) = (fields.next()?, fields.next()?, fields.next()?);
+            let (base, file) = if controllers.is_empty() {
+                (PathBuf::from("/sys/fs/cgroup"), "memory.max")
+            } else if controllers.split(',').any(|c| c == "memory") {
+                (PathBuf::from("/sys/fs/cgroup/memory"), "memory.limit_in_bytes")
+            } else {
+                continue;
+            };
+            let dir = base.join(path.trim_start_matches('/')).join(format!("suppress-test-{}", std::process::id()));
+            if std::fs::create_dir(&dir).is_ok() {
+                if std::fs::write(dir.join(file), bytes.to_string()).is_ok() {
+                    return Some(LimitedCgroup(dir));
+                }
+                let _ = std::fs::remove_dir(&dir);
+            }
+        }
+        None
+    }
+}
+
+impl Drop for LimitedCgroup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+#[test]
+fn under_a_cgroup_limit_below_the_estimate_the_run_refuses_instead_of_being_killed() {
+    let Some(cgroup) = LimitedCgroup::make(32 << 20) else {
+        eprintln!("no memory cgroup can be made here (not root, or no writable cgroup fs): not checked");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = generated(&dir.path().join("data"), 2000, 1);
+    let out = dir.path().join("out");
+    // The shell joins the cgroup, then becomes suppress (same pid): no code runs in the child
+    // between fork and exec.
+    let procs = cgroup.0.join("cgroup.procs");
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("echo $$ > '{}' && exec \"$0\" \"$@\"", procs.display()))
+        .arg(env!("CARGO_BIN_EXE_suppress"))
+        .arg("analyze")
+        .args(&inputs)
+        .args(["--out", p(&out)]);
+    let run = command.output().unwrap();
+    assert_eq!(run.status.code(), Some(1), "signal {:?}: {}", run.status.signal(), stderr(&run));
+    let line = one_line(&stderr(&run)).to_string();
+    assert!(line.starts_with("suppress: error: this run needs about "), "{line}");
+    assert!(
+        line.contains(&format!("more than the 34 MB it may use (the cgroup limit in {}", cgroup.0.display())),
+        "{line}"
+    );
+    assert!(!out.exists());
+}
