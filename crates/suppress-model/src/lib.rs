@@ -3,6 +3,7 @@
 //! - [`Channel`]: the six delivery channels, their column names and address kinds.
 //! - [`Reason`]: the nine exclusion reasons, in the order in which they are tried.
 //! - [`QuarantineStatus`]: the statuses of the quarantine table and their aliases.
+//! - [`Outcome`]: the outcomes of the delivery log, their aliases and same-instant order.
 //! - [`address`]: canonical forms and validity of email, phone, token and postal addresses.
 //! - [`ascii`]: the contract's exact notion of ASCII whitespace, trimming and name matching.
 //!
@@ -12,10 +13,12 @@
 pub mod address;
 pub mod ascii;
 mod channel;
+mod outcome;
 mod reason;
 mod status;
 
 pub use address::{AddressKind, AddressState, Canonicalizer, CountryCode};
 pub use channel::Channel;
+pub use outcome::Outcome;
 pub use reason::Reason;
 pub use status::{QuarantineStatus, StatusSet};
