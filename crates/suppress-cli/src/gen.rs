@@ -39,6 +39,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let started = Instant::now();
     let config = GenConfig { profiles: args.profiles, seed: args.seed };
     let out = args.out.clone();
+    crate::signals::writing_in_place(out.clone());
     let report = with_threads(args.threads, move || generate(&out, &config))?.map_err(|e| Failure::Data(anyhow!(e)))?;
     eprintln!(
         "wrote {}: {} profiles, {} quarantine rows, {} target rows in {:.2}s",

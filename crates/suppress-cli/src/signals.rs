@@ -9,6 +9,17 @@
 //! way to finish, so the directory holds either the previous set or the new one, whole.
 
 use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// Set by a subcommand that writes its files in place rather than staged (`gen`): what a stop
+/// leaves there is incomplete, and the line says so.
+static WRITING_IN_PLACE: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Records that the files in `dir` are written in place from now on.
+pub fn writing_in_place(dir: PathBuf) {
+    *WRITING_IN_PLACE.lock().unwrap_or_else(|e| e.into_inner()) = Some(dir);
+}
 
 /// Blocks SIGTERM and SIGINT in this thread (and so in every thread started after it) and
 /// starts the thread that handles them. Call first thing in `main`.
@@ -46,7 +57,10 @@ pub fn install() {
 fn stop(signal: libc::c_int) -> ! {
     let name = if signal == libc::SIGINT { "SIGINT" } else { "SIGTERM" };
     let removed = suppress_write::remove_all_temporaries_and_freeze();
-    let message = if suppress_write::output_committed() {
+    let in_place = WRITING_IN_PLACE.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let message = if let Some(dir) = in_place {
+        format!("suppress: stopped by {name}: the files being written in {} are incomplete\n", dir.display())
+    } else if suppress_write::output_committed() {
         format!("suppress: stopped by {name} after the outputs were committed\n")
     } else {
         let files = if removed == 1 { "file" } else { "files" };

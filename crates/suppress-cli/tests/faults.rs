@@ -381,3 +381,23 @@ fn under_a_cgroup_limit_below_the_estimate_the_run_refuses_instead_of_being_kill
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn ctrl_c_during_gen_says_its_files_are_incomplete() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen");
+    let child = Command::new(env!("CARGO_BIN_EXE_suppress"))
+        .args(["gen", "--out", p(&out), "--profiles", "5000000", "--seed", "1"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill sends a signal to our own child, which is alive until we wait.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    let run = child.wait_with_output().unwrap();
+    assert_eq!(run.status.code(), Some(130), "{}", stderr(&run));
+    assert_eq!(
+        one_line(&stderr(&run)),
+        format!("suppress: stopped by SIGINT: the files being written in {} are incomplete", out.display())
+    );
+}
