@@ -67,6 +67,8 @@ impl MemoryEstimate {
                     ("decoding", decoding(table, &sources, threads, false)),
                 ]
             }
+            // `analyze` does not read the delivery log.
+            TableKind::Log => Vec::new(),
             TableKind::Quarantine => {
                 let address = [names.source(kind, "address")];
                 vec![

@@ -54,7 +54,7 @@ unsafe impl GlobalAlloc for ExitOnFailure {
 }
 
 /// What a run can be doing, as the message says it.
-const PHASES: [(&str, &str); 11] = [
+const PHASES: [(&str, &str); 12] = [
     ("", "starting"),
     ("open", "opening the inputs"),
     ("load_targets", "loading the targets"),
@@ -66,6 +66,7 @@ const PHASES: [(&str, &str); 11] = [
     ("deduplicate", "finding duplicates"),
     ("write", "writing the outputs"),
     ("gen", "generating data"),
+    ("replay", "reading and replaying the delivery log"),
 ];
 
 static PHASE: AtomicUsize = AtomicUsize::new(0);

@@ -24,7 +24,7 @@ Exits 1 when a column that every run needs is missing or has a type analyze cann
 pub struct Args {
     /// A Parquet file or a directory of Parquet files.
     path: PathBuf,
-    /// Table kind: profiles, quarantine or targets (guessed from the columns when left out).
+    /// Table kind: profiles, quarantine, targets or log (guessed from the columns when left out).
     #[arg(long = "as", value_name = "KIND")]
     kind: Option<String>,
     /// Read a contract column from another column name, e.g. profiles.email=EmailAddress.
@@ -41,11 +41,16 @@ fn role(kind: TableKind, column: &str) -> (&'static str, &'static str) {
         (TableKind::Profiles, "profile_id") => ("id", "always"),
         (TableKind::Profiles, c) if c.starts_with("optout") => ("flag", "when a delivery uses its channel"),
         (TableKind::Profiles, _) => ("string", "when a delivery uses its channel"),
-        (TableKind::Quarantine, "expires_at") => ("expiry", "optional"),
+        (TableKind::Quarantine, "expires_at" | "last_error_at" | "updated_at") => ("expiry", "optional"),
+        (TableKind::Quarantine, "error_count") => ("count", "optional"),
+        (TableKind::Quarantine, "reason") => ("string", "optional"),
         (TableKind::Quarantine, _) => ("string", "always"),
         (TableKind::Targets, "delivery_id") => ("delivery", "always"),
         (TableKind::Targets, "profile_id") => ("id", "always"),
         (TableKind::Targets, _) => ("string", "unless --channel is given"),
+        (TableKind::Log, "at") => ("expiry", "always"),
+        (TableKind::Log, "reason") => ("string", "optional"),
+        (TableKind::Log, _) => ("string", "always"),
     }
 }
 
@@ -53,7 +58,7 @@ fn role(kind: TableKind, column: &str) -> (&'static str, &'static str) {
 fn accepts(role: &str, data_type: &DataType) -> Result<(), &'static str> {
     let empty = new_empty_array(data_type);
     let result = match role {
-        "id" => IdColumn::try_new(&empty).map(drop),
+        "id" | "count" => IdColumn::try_new(&empty).map(drop),
         "flag" => FlagColumn::try_new(&empty).map(drop),
         "expiry" => ExpiryColumn::try_new(&empty).map(drop),
         "delivery" => DeliveryIdColumn::try_new(&empty).map(drop),
@@ -66,6 +71,8 @@ fn guess(table: &Table, names: &ColumnNames) -> TableKind {
     let has = |kind, name| table.has_column(names.source(kind, name));
     if has(TableKind::Targets, "delivery_id") {
         TableKind::Targets
+    } else if has(TableKind::Log, "outcome") && has(TableKind::Log, "at") {
+        TableKind::Log
     } else if has(TableKind::Quarantine, "status") && has(TableKind::Quarantine, "address") {
         TableKind::Quarantine
     } else {
@@ -82,7 +89,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     })?;
     let (kind, guessed) = match &args.kind {
         Some(k) => (
-            TableKind::parse(k).ok_or_else(|| usage(format!("--as {k:?}: use profiles, quarantine or targets")))?,
+            TableKind::parse(k)
+                .ok_or_else(|| usage(format!("--as {k:?}: use profiles, quarantine, targets or log")))?,
             false,
         ),
         None => (guess(&table, &names), true),
@@ -142,12 +150,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
     let estimate = MemoryEstimate::of_table(kind, &table, &names, threads);
-    println!(
-        "\nmemory: as {}, a run of analyze holds {} for this table on {threads} threads \
+    if estimate.bytes() > 0 {
+        println!(
+            "\nmemory: as {}, a run of analyze holds {} for this table on {threads} threads \
          (estimated from the footers; the run adds the other tables)",
-        kind.name(),
-        estimate.describe()
-    );
+            kind.name(),
+            estimate.describe()
+        );
+    }
     if fatal > 0 {
         return Err(Failure::Data(anyhow!(
             "{}: {fatal} column(s) that every run needs are missing or unusable as {}",

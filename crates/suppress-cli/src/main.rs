@@ -9,6 +9,7 @@ mod inspect;
 mod limits;
 mod malloc;
 mod progress;
+mod quarantine;
 mod sigbus;
 mod signals;
 
@@ -25,7 +26,8 @@ use clap::{Parser, Subcommand};
 or why not: opted out, no or invalid address, denylisted or quarantined address, duplicate.\n\n\
 Reads Parquet exports of profiles, the address quarantine table and the day's target lists; \
 writes recipients.parquet, exclusions.parquet and summary.json.",
-    after_help = "Run `suppress analyze --help` for the inputs, rules and outputs.\n\
+    after_help = "Run `suppress analyze --help` for the inputs, rules and outputs, and `suppress quarantine \
+--help` for the nightly quarantine maintenance.\n\
 Exit codes: 0 success, 1 data error (file contents), 2 usage error (command line, missing path)."
 )]
 struct Cli {
@@ -38,6 +40,7 @@ enum Command {
     Analyze(analyze::Args),
     Gen(gen::Args),
     Inspect(inspect::Args),
+    Quarantine(quarantine::Args),
 }
 
 /// The system allocator, exiting with one line when an allocation fails (`alloc.rs`).
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Quarantine(args) => quarantine::run(args),
     });
     let Ok(result) = result else {
         let message = LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default();

@@ -63,6 +63,10 @@ pub enum BadValue {
     UnknownChannel(String),
     #[error("unknown status {0:?}")]
     UnknownStatus(String),
+    #[error("unknown outcome {0:?}")]
+    UnknownOutcome(String),
+    #[error("negative error_count {0}")]
+    NegativeCount(i128),
 }
 
 impl BadValue {
@@ -74,6 +78,8 @@ impl BadValue {
             BadValue::DuplicateId(_) => "duplicate_id",
             BadValue::UnknownChannel(_) => "unknown_channel",
             BadValue::UnknownStatus(_) => "unknown_status",
+            BadValue::UnknownOutcome(_) => "unknown_outcome",
+            BadValue::NegativeCount(_) => "negative",
         }
     }
 }

@@ -2,22 +2,25 @@
 
 use std::collections::BTreeMap;
 
-/// The three input tables.
+/// The input tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TableKind {
     Profiles,
     Quarantine,
     Targets,
+    /// The delivery log that `suppress quarantine` reads.
+    Log,
 }
 
 impl TableKind {
-    pub const ALL: [TableKind; 3] = [TableKind::Profiles, TableKind::Quarantine, TableKind::Targets];
+    pub const ALL: [TableKind; 4] = [TableKind::Profiles, TableKind::Quarantine, TableKind::Targets, TableKind::Log];
 
     pub fn name(self) -> &'static str {
         match self {
             TableKind::Profiles => "profiles",
             TableKind::Quarantine => "quarantine",
             TableKind::Targets => "targets",
+            TableKind::Log => "log",
         }
     }
 
@@ -44,8 +47,11 @@ impl TableKind {
                 "push_token",
                 "postal_address",
             ],
-            TableKind::Quarantine => &["address", "channel", "status", "expires_at"],
+            TableKind::Quarantine => {
+                &["address", "channel", "status", "expires_at", "error_count", "last_error_at", "updated_at", "reason"]
+            }
             TableKind::Targets => &["delivery_id", "profile_id", "channel"],
+            TableKind::Log => &["address", "channel", "at", "outcome", "reason"],
         }
     }
 }

@@ -9,15 +9,24 @@
 //! - [`replay`]: one address's night: its rows in the contract's order, then the cleanup, and
 //!   the change of status to report.
 //!
-//! Everything is a pure function of its arguments; the job that reads the tables, partitions
-//! the log by address and writes the outputs is built on these.
+//! Those four are pure functions of their arguments. The job is built on them:
+//!
+//! - [`read`]: the log and the current quarantine, each row counted under the contract's first
+//!   cause that applies, addresses canonicalized, times truncated to microseconds;
+//! - [`Job`]: opens the inputs, replays every (channel, canonical address) in parallel (64
+//!   partitions by hash), and writes [`outputs`] through `suppress_write`, all or nothing, with
+//!   `summary.json` last.
 
 mod entry;
+mod job;
 pub mod merge;
+pub mod outputs;
+pub mod read;
 pub mod replay;
 pub mod transition;
 
 pub use entry::{parse_duration, Entry, Micros, Rules, Status, MAX_ERROR_COUNT};
+pub use job::{micros_to_rfc3339, Job, JobConfig, JobError, NightView};
 pub use merge::{merge, CurrentRow};
 pub use replay::{log_order, replay, Replayed, StatusChange};
 pub use transition::LogRow;

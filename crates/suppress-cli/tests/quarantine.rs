@@ -1,0 +1,355 @@
+//! `suppress quarantine` end to end, on Parquet files the tests write: the night as users run
+//! it, then `analyze` on its output; bad input.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, Int64Array, TimestampMicrosecondArray};
+use arrow::datatypes::{Int32Type, TimestampMicrosecondType};
+use common::{p, stderr, suppress};
+use suppress_testkit::{read_batches, read_outputs, utf8, write_table};
+
+const H: i64 = 3_600_000_000;
+const D: i64 = 24 * H;
+/// 2026-11-23T00:00:00Z.
+const DAY1: i64 = 1_795_392_000_000_000;
+const DAY1_TEXT: &str = "2026-11-23T00:00:00Z";
+const DAY2_TEXT: &str = "2026-11-24T00:00:00Z";
+
+fn times(values: &[Option<i64>]) -> ArrayRef {
+    Arc::new(TimestampMicrosecondArray::from(values.to_vec()).with_timezone("UTC"))
+}
+
+/// A log of (address, channel, at, outcome, reason).
+fn write_log(path: &Path, rows: &[(&str, &str, i64, &str, Option<&str>)]) {
+    let strings = |values: Vec<Option<&str>>| utf8(&values);
+    write_table(
+        path,
+        vec![
+            ("address", strings(rows.iter().map(|r| Some(r.0)).collect())),
+            ("channel", strings(rows.iter().map(|r| Some(r.1)).collect())),
+            ("at", times(&rows.iter().map(|r| Some(r.2)).collect::<Vec<_>>())),
+            ("outcome", strings(rows.iter().map(|r| Some(r.3)).collect())),
+            ("reason", strings(rows.iter().map(|r| r.4).collect())),
+        ],
+        3,
+    );
+}
+
+/// One row of `quarantine.parquet`: (channel, address, status, error_count, reason).
+type QuarantineRow = (String, String, String, i32, Option<String>);
+
+/// The next quarantine in `dir`, sorted.
+fn quarantine_rows(dir: &Path) -> Vec<QuarantineRow> {
+    let mut rows = Vec::new();
+    for batch in read_batches(&dir.join("quarantine.parquet")) {
+        let s = |name: &str| batch.column_by_name(name).unwrap().as_string::<i32>().clone();
+        let (address, channel, status, reason) = (s("address"), s("channel"), s("status"), s("reason"));
+        let counts = batch.column_by_name("error_count").unwrap().as_primitive::<Int32Type>().clone();
+        for i in 0..batch.num_rows() {
+            rows.push((
+                channel.value(i).to_string(),
+                address.value(i).to_string(),
+                status.value(i).to_string(),
+                counts.value(i),
+                reason.is_valid(i).then(|| reason.value(i).to_string()),
+            ));
+        }
+    }
+    rows.sort();
+    rows
+}
+
+/// One row of `changes.parquet`: (channel, address, old, new, at, outcome).
+type ChangeRow = (String, String, Option<String>, Option<String>, i64, String);
+
+/// The changes in `dir`, sorted.
+fn change_rows(dir: &Path) -> Vec<ChangeRow> {
+    let mut rows = Vec::new();
+    for batch in read_batches(&dir.join("changes.parquet")) {
+        let s = |name: &str| batch.column_by_name(name).unwrap().as_string::<i32>().clone();
+        let at = batch.column_by_name("at").unwrap().as_primitive::<TimestampMicrosecondType>().clone();
+        let (address, channel, old, new, outcome) =
+            (s("address"), s("channel"), s("old_status"), s("new_status"), s("outcome"));
+        let opt = |c: &arrow::array::StringArray, i: usize| c.is_valid(i).then(|| c.value(i).to_string());
+        for i in 0..batch.num_rows() {
+            rows.push((
+                channel.value(i).to_string(),
+                address.value(i).to_string(),
+                opt(&old, i),
+                opt(&new, i),
+                at.value(i),
+                outcome.value(i).to_string(),
+            ));
+        }
+    }
+    rows.sort();
+    rows
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+fn s(text: &str) -> String {
+    text.to_string()
+}
+
+#[test]
+fn the_night_as_users_run_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    // Day 1's log, in no particular order, with the spellings exports have.
+    write_log(
+        &path("log1.parquet"),
+        &[
+            (" A@X.io ", "email", DAY1 - 2 * H, "Hard_Bounce", Some("user_unknown")),
+            ("b@x.io", "email", DAY1 - 20 * H, "soft", Some("mailbox_full")),
+            ("c@x.io", "EMAIL", DAY1 - 3 * H, "spam", None),
+            ("+33 (0)6 12 34 56 78", "sms", DAY1 - H, "STOP", None),
+            ("not an address", "email", DAY1 - H, "hard", None),
+            ("b@x.io", "email", DAY1 + H, "hard", None), // after --as-of: not happened yet
+            ("e@x.io", "email", DAY1 - 5 * H, "delivered", None),
+        ],
+    );
+    let day1 = path("day1");
+    let run =
+        suppress(&["quarantine", "--log", p(&path("log1.parquet")), "--as-of", DAY1_TEXT, "--out", p(&day1), "-q"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_eq!(
+        quarantine_rows(&day1),
+        [
+            (s("email"), s("a@x.io"), s("quarantined"), 1, Some(s("user_unknown"))),
+            (s("email"), s("b@x.io"), s("erroneous"), 1, Some(s("mailbox_full"))),
+            (s("email"), s("c@x.io"), s("denylisted"), 0, None),
+            (s("sms"), s("+33612345678"), s("denylisted"), 0, None),
+        ]
+    );
+    assert_eq!(change_rows(&day1).len(), 4);
+    let log = &summary(&day1)["inputs"]["log"];
+    assert_eq!((log["rows"].as_u64(), log["applied"].as_u64()), (Some(7), Some(5)));
+    assert_eq!(log["ignored"]["future"], 1);
+    assert_eq!(log["ignored"]["invalid_address"], 1);
+
+    // Day 2: the previous night's output and the day's log, --since the previous --as-of.
+    write_log(
+        &path("log2.parquet"),
+        &[
+            ("c@x.io", "email", DAY1 - 3 * H, "spam", None), // already applied on day 1
+            ("b@x.io", "email", DAY1 + 2 * H, "delivered", None),
+            ("+33612345678", "sms", DAY1 + 3 * H, "start", None),
+            ("a@x.io", "email", DAY1 + 4 * H, "soft", None),
+            ("d@x.io", "email", DAY1 + 5 * H, "hard", Some("no_such_user")),
+        ],
+    );
+    let day2 = path("day2");
+    let night2 = |out: &Path, quarantine: &Path, since: &str| {
+        suppress(&[
+            "quarantine",
+            "--quarantine",
+            p(quarantine),
+            "--log",
+            p(&path("log2.parquet")),
+            "--since",
+            since,
+            "--as-of",
+            DAY2_TEXT,
+            "--out",
+            p(out),
+            "-q",
+        ])
+    };
+    let run = night2(&day2, &day1.join("quarantine.parquet"), DAY1_TEXT);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_eq!(
+        quarantine_rows(&day2),
+        [
+            (s("email"), s("a@x.io"), s("quarantined"), 1, Some(s("user_unknown"))),
+            (s("email"), s("c@x.io"), s("denylisted"), 0, None),
+            (s("email"), s("d@x.io"), s("quarantined"), 1, Some(s("no_such_user"))),
+        ]
+    );
+    assert_eq!(
+        change_rows(&day2),
+        [
+            (s("email"), s("b@x.io"), Some(s("erroneous")), None, DAY1 + 2 * H, s("delivered")),
+            (s("email"), s("d@x.io"), None, Some(s("quarantined")), DAY1 + 5 * H, s("hard")),
+            (s("sms"), s("+33612345678"), Some(s("denylisted")), None, DAY1 + 3 * H, s("start")),
+        ]
+    );
+    assert_eq!(summary(&day2)["inputs"]["log"]["ignored"]["already_applied"], 1);
+
+    // Day 2 again on its own output, --since its --as-of: nothing changes.
+    let again = path("day2-again");
+    let run = night2(&again, &day2.join("quarantine.parquet"), DAY2_TEXT);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(change_rows(&again).is_empty());
+    assert_eq!(quarantine_rows(&again), quarantine_rows(&day2));
+    assert_eq!(
+        std::fs::read(again.join("quarantine.parquet")).unwrap(),
+        std::fs::read(day2.join("quarantine.parquet")).unwrap(),
+        "the same table, byte for byte"
+    );
+
+    // Then the analysis reads day 2's output as it is.
+    write_table(
+        &path("profiles.parquet"),
+        vec![
+            ("profile_id", Arc::new(Int64Array::from(vec![1, 2, 3, 4]))),
+            ("optout", suppress_testkit::bools(&[None; 4])),
+            ("optout_email", suppress_testkit::bools(&[None; 4])),
+            ("email", utf8(&[Some("a@x.io"), Some("b@x.io"), Some("c@x.io"), Some("d@x.io")])),
+        ],
+        10,
+    );
+    write_table(
+        &path("targets.parquet"),
+        vec![
+            ("delivery_id", utf8(&[Some("n1"); 4])),
+            ("profile_id", Arc::new(Int64Array::from(vec![1, 2, 3, 4]))),
+            ("channel", utf8(&[Some("email"); 4])),
+        ],
+        10,
+    );
+    let out = path("analysis");
+    let run = suppress(&[
+        "analyze",
+        "--profiles",
+        p(&path("profiles.parquet")),
+        "--targets",
+        p(&path("targets.parquet")),
+        "--quarantine",
+        p(&day2.join("quarantine.parquet")),
+        "--as-of",
+        DAY2_TEXT,
+        "--out",
+        p(&out),
+        "-q",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let reasons: Vec<(i64, String)> = read_outputs(&out).into_iter().map(|r| (r.2, r.3)).collect();
+    assert_eq!(reasons, [(1, s("quarantined")), (2, s("kept")), (3, s("denylisted")), (4, s("quarantined"))]);
+}
+
+#[test]
+fn current_state_columns_merge_and_expired_entries_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    let current = dir.path().join("current.parquet");
+    write_table(
+        &current,
+        vec![
+            ("address", utf8(&[Some("a@x.io"), Some(" A@x.io"), Some("old@x.io"), Some("")])),
+            ("channel", utf8(&[Some("email"); 4])),
+            ("status", utf8(&[Some("quarantined"), Some("with_errors"), Some("denylisted"), Some("quarantined")])),
+            ("expires_at", times(&[None, None, Some(DAY1 - D), None])),
+            ("error_count", Arc::new(Int64Array::from(vec![Some(1), Some(7), None, None]))),
+            ("last_error_at", times(&[Some(DAY1 - 3 * D), Some(DAY1 - D), None, None])),
+            ("updated_at", times(&[Some(DAY1 - 3 * D), Some(DAY1 - D), None, None])),
+            ("reason", utf8(&[Some("bounces"), Some("later"), None, None])),
+        ],
+        10,
+    );
+    let log = dir.path().join("log.parquet");
+    write_log(&log, &[]);
+    let out = dir.path().join("out");
+    let run = suppress(&[
+        "quarantine",
+        "--quarantine",
+        p(&current),
+        "--log",
+        p(&log),
+        "--as-of",
+        DAY1_TEXT,
+        "--out",
+        p(&out),
+        "-q",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    // One entry: quarantined (the status of precedence), the largest counters, its own reason.
+    assert_eq!(quarantine_rows(&out), [(s("email"), s("a@x.io"), s("quarantined"), 7, Some(s("bounces")))]);
+    let dropped = &summary(&out)["inputs"]["quarantine"]["dropped"];
+    assert_eq!((dropped["inactive"].as_u64(), dropped["missing_address"].as_u64()), (Some(1), Some(1)));
+    // An expired entry is gone before the log: not a change.
+    assert!(change_rows(&out).is_empty());
+    let last_error = read_batches(&out.join("quarantine.parquet"))[0]
+        .column_by_name("last_error_at")
+        .unwrap()
+        .as_primitive::<TimestampMicrosecondType>()
+        .value(0);
+    assert_eq!(last_error, DAY1 - D);
+}
+
+#[test]
+fn bad_input_is_one_line_or_skipped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.parquet");
+    write_log(&log, &[("a@x.io", "email", DAY1 - H, "hard", None), ("b@x.io", "email", DAY1 - H, "bounced", None)]);
+    let out = dir.path().join("out");
+    let run = suppress(&["quarantine", "--log", p(&log), "--as-of", DAY1_TEXT, "--out", p(&out)]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let line = stderr(&run);
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(line.contains("column `outcome`, row 2: unknown outcome \"bounced\""), "{line}");
+    assert!(!out.exists(), "a failed run left its output directory");
+
+    let run =
+        suppress(&["quarantine", "--log", p(&log), "--as-of", DAY1_TEXT, "--out", p(&out), "--skip-bad-rows", "-q"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_eq!(summary(&out)["inputs"]["log"]["bad_rows"]["outcome: unknown_outcome"], 1);
+    assert_eq!(quarantine_rows(&out).len(), 1);
+
+    // A negative error_count in the current table.
+    let current = dir.path().join("current.parquet");
+    write_table(
+        &current,
+        vec![
+            ("address", utf8(&[Some("a@x.io")])),
+            ("channel", utf8(&[Some("email")])),
+            ("status", utf8(&[Some("quarantined")])),
+            ("error_count", Arc::new(Int64Array::from(vec![-1]))),
+        ],
+        10,
+    );
+    let run =
+        suppress(&["quarantine", "--quarantine", p(&current), "--log", p(&log), "--out", p(&dir.path().join("o2"))]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(stderr(&run).contains("column `error_count`, row 1: negative error_count -1"), "{}", stderr(&run));
+
+    // The command line.
+    let o3 = dir.path().join("o3");
+    for bad in [
+        ["--soft-limit", "0"],
+        ["--soft-spacing", "0d"],
+        ["--soft-spacing", "5m"],
+        ["--error-reset", "-1d"],
+        ["--since", "yesterday"],
+    ] {
+        let mut args = vec!["quarantine", "--log", p(&log), "--out", p(&o3)];
+        args.extend(bad);
+        let run = suppress(&args);
+        assert_eq!(run.status.code(), Some(2), "{bad:?}: {}", stderr(&run));
+        assert!(stderr(&run).contains(bad[0]), "{bad:?}: {}", stderr(&run));
+    }
+}
+
+#[test]
+fn inspect_knows_a_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.parquet");
+    write_log(&log, &[("a@x.io", "email", DAY1, "hard", None)]);
+    for args in [vec!["inspect", p(&log)], vec!["inspect", p(&log), "--as", "log"]] {
+        let run = suppress(&args);
+        assert!(run.status.success(), "{}", stderr(&run));
+        let shown = String::from_utf8_lossy(&run.stdout).into_owned();
+        assert!(shown.contains("as log"), "{shown}");
+        for column in ["address", "channel", "at", "outcome", "reason"] {
+            assert!(
+                shown.lines().any(|l| l.trim_start().starts_with(column) && l.contains("ok (")),
+                "{column}: {shown}"
+            );
+        }
+        assert!(!shown.contains("memory:"), "analyze does not read the log: {shown}");
+    }
+}

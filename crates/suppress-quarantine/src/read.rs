@@ -1,0 +1,276 @@
+//! Reading the delivery log and the current quarantine: every row classified under the
+//! contract's first cause that applies, addresses canonicalized, times truncated to whole
+//! microseconds; the rows that remain, keyed by (channel, canonical address), in table order.
+
+use suppress_index::BadRows;
+use suppress_load::column::IdValue;
+use suppress_load::{BadValue, Batch, ColumnNames, ColumnSpec, LoadError, Table, TableKind};
+use suppress_model::{AddressState, Canonicalizer, Channel, Outcome, QuarantineStatus};
+
+use crate::entry::Micros;
+use crate::merge::CurrentRow;
+use crate::transition::LogRow;
+
+/// A row's address: its channel and canonical form.
+pub type Address = (Channel, Box<str>);
+
+/// How the log's rows were counted, each under the first of these that applies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogCounts {
+    pub rows_read: u64,
+    pub bad_rows: BadRows,
+    /// `at` later than `--as-of`: not happened yet.
+    pub future: u64,
+    /// `at` at or before `--since`: applied by an earlier run.
+    pub already_applied: u64,
+    pub missing_address: u64,
+    pub invalid_address: u64,
+    pub applied: u64,
+}
+
+/// How the current quarantine's rows were counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CurrentCounts {
+    pub rows_read: u64,
+    pub bad_rows: BadRows,
+    /// Not active at `--as-of` (expired).
+    pub inactive: u64,
+    pub missing_address: u64,
+    pub invalid_address: u64,
+    pub kept: u64,
+}
+
+/// What a reader needs to know of the run.
+pub struct ReadOptions<'a> {
+    pub names: &'a ColumnNames,
+    pub canonicalizer: &'a Canonicalizer,
+    pub as_of: Micros,
+    pub since: Option<Micros>,
+    pub skip_bad_rows: bool,
+}
+
+/// A time in nanoseconds, truncated to whole microseconds toward the past.
+fn micros(nanos: i128) -> Micros {
+    nanos.div_euclid(1000).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
+/// The columns of the log.
+pub fn log_columns(names: &ColumnNames) -> Vec<ColumnSpec> {
+    let source = |name| names.source(TableKind::Log, name);
+    vec![
+        ColumnSpec::required("address", source("address")),
+        ColumnSpec::required("channel", source("channel")),
+        ColumnSpec::required("at", source("at")),
+        ColumnSpec::required("outcome", source("outcome")),
+        ColumnSpec::optional("reason", source("reason")),
+    ]
+}
+
+/// The columns of the current quarantine.
+pub fn current_columns(names: &ColumnNames) -> Vec<ColumnSpec> {
+    let source = |name| names.source(TableKind::Quarantine, name);
+    vec![
+        ColumnSpec::required("address", source("address")),
+        ColumnSpec::required("channel", source("channel")),
+        ColumnSpec::required("status", source("status")),
+        ColumnSpec::optional("expires_at", source("expires_at")),
+        ColumnSpec::optional("error_count", source("error_count")),
+        ColumnSpec::optional("last_error_at", source("last_error_at")),
+        ColumnSpec::optional("updated_at", source("updated_at")),
+        ColumnSpec::optional("reason", source("reason")),
+    ]
+}
+
+/// Canonicalizes `raw` for `channel` into `buffer`; counts a missing or invalid address.
+fn canonical_address(
+    options: &ReadOptions,
+    channel: Channel,
+    raw: Option<&str>,
+    buffer: &mut String,
+    missing: &mut u64,
+    invalid: &mut u64,
+) -> Option<Address> {
+    let state = match raw {
+        None => AddressState::Missing,
+        Some(raw) => options.canonicalizer.canonicalize_into(channel.address_kind(), raw, buffer),
+    };
+    match state {
+        AddressState::Missing => *missing += 1,
+        AddressState::Invalid => *invalid += 1,
+        AddressState::Valid => return Some((channel, buffer.as_str().into())),
+    }
+    None
+}
+
+/// A required time column's value, or a bad row.
+fn required_time(
+    bad_rows: &mut BadRows,
+    options: &ReadOptions,
+    batch: &Batch,
+    column: usize,
+    value: Option<i128>,
+    row: usize,
+) -> Result<Option<Micros>, LoadError> {
+    match value {
+        Some(nanos) => Ok(Some(micros(nanos))),
+        None => bad_rows.record(options.skip_bad_rows, batch, column, row, BadValue::Null).map(|()| None),
+    }
+}
+
+/// Reads the log: the applied rows with their address, in table order, and the counts.
+pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<(Address, LogRow)>, LogCounts), LoadError> {
+    const ADDRESS: usize = 0;
+    const CHANNEL: usize = 1;
+    const AT: usize = 2;
+    const OUTCOME: usize = 3;
+    const REASON: usize = 4;
+    let parts = table.scan(&log_columns(options.names), |batch| {
+        let addresses = batch.strings(ADDRESS)?.expect("required column");
+        let channels = batch.strings(CHANNEL)?.expect("required column");
+        let times = batch.expiry(AT)?.expect("required column");
+        let outcomes = batch.strings(OUTCOME)?.expect("required column");
+        let reasons = batch.strings(REASON)?;
+        let mut counts = LogCounts { rows_read: batch.num_rows as u64, ..LogCounts::default() };
+        let mut rows = Vec::with_capacity(batch.num_rows);
+        let mut buffer = String::new();
+        for i in 0..batch.num_rows {
+            let skip = options.skip_bad_rows;
+            let bad = &mut counts.bad_rows;
+            let channel =
+                bad.parse_name(skip, batch, CHANNEL, i, channels.get(i), Channel::parse, BadValue::UnknownChannel)?;
+            let outcome =
+                bad.parse_name(skip, batch, OUTCOME, i, outcomes.get(i), Outcome::parse, BadValue::UnknownOutcome)?;
+            let at = required_time(bad, options, batch, AT, times.get(i), i)?;
+            let (Some(channel), Some(outcome), Some(at)) = (channel, outcome, at) else { continue };
+            if at > options.as_of {
+                counts.future += 1;
+                continue;
+            }
+            if options.since.is_some_and(|since| at <= since) {
+                counts.already_applied += 1;
+                continue;
+            }
+            let Some(address) = canonical_address(
+                options,
+                channel,
+                addresses.get(i),
+                &mut buffer,
+                &mut counts.missing_address,
+                &mut counts.invalid_address,
+            ) else {
+                continue;
+            };
+            counts.applied += 1;
+            let reason = reasons.as_ref().and_then(|r| r.get(i)).map(str::to_string);
+            rows.push((address, LogRow { at, outcome, reason }));
+        }
+        Ok::<_, LoadError>((rows, counts))
+    })?;
+    let mut all = Vec::new();
+    let mut counts = LogCounts::default();
+    for (rows, part) in parts {
+        all.extend(rows);
+        counts.rows_read += part.rows_read;
+        counts.bad_rows.merge(&part.bad_rows);
+        counts.future += part.future;
+        counts.already_applied += part.already_applied;
+        counts.missing_address += part.missing_address;
+        counts.invalid_address += part.invalid_address;
+        counts.applied += part.applied;
+    }
+    Ok((all, counts))
+}
+
+/// Reads the current quarantine: the rows that remain, with their address, in table order.
+pub fn read_current(
+    table: &Table,
+    options: &ReadOptions,
+) -> Result<(Vec<(Address, CurrentRow)>, CurrentCounts), LoadError> {
+    const ADDRESS: usize = 0;
+    const CHANNEL: usize = 1;
+    const STATUS: usize = 2;
+    const EXPIRES_AT: usize = 3;
+    const ERROR_COUNT: usize = 4;
+    const LAST_ERROR_AT: usize = 5;
+    const UPDATED_AT: usize = 6;
+    const REASON: usize = 7;
+    let parts = table.scan(&current_columns(options.names), |batch| {
+        let addresses = batch.strings(ADDRESS)?.expect("required column");
+        let channels = batch.strings(CHANNEL)?.expect("required column");
+        let statuses = batch.strings(STATUS)?.expect("required column");
+        let expires = batch.expiry(EXPIRES_AT)?;
+        let error_counts = batch.ids(ERROR_COUNT)?;
+        let last_errors = batch.expiry(LAST_ERROR_AT)?;
+        let updates = batch.expiry(UPDATED_AT)?;
+        let reasons = batch.strings(REASON)?;
+        let mut counts = CurrentCounts { rows_read: batch.num_rows as u64, ..CurrentCounts::default() };
+        let mut rows = Vec::with_capacity(batch.num_rows);
+        let mut buffer = String::new();
+        for i in 0..batch.num_rows {
+            let skip = options.skip_bad_rows;
+            let bad = &mut counts.bad_rows;
+            let channel =
+                bad.parse_name(skip, batch, CHANNEL, i, channels.get(i), Channel::parse, BadValue::UnknownChannel)?;
+            let status = bad.parse_name(
+                skip,
+                batch,
+                STATUS,
+                i,
+                statuses.get(i),
+                QuarantineStatus::parse,
+                BadValue::UnknownStatus,
+            )?;
+            let error_count = match error_counts.as_ref().map_or(IdValue::Null, |c| c.get(i)) {
+                IdValue::Null => Some(None),
+                IdValue::Valid(n) => Some(Some(n)),
+                // Above i64::MAX reads as the saturated count; negative is a bad row.
+                IdValue::OutOfRange(n) if n > 0 => Some(Some(i64::MAX)),
+                IdValue::OutOfRange(n) => {
+                    bad.record(skip, batch, ERROR_COUNT, i, BadValue::NegativeCount(n))?;
+                    None
+                }
+            };
+            let (Some(channel), Some(status), Some(error_count)) = (channel, status, error_count) else { continue };
+            let expires_at = expires.as_ref().and_then(|e| e.get(i)).map(micros);
+            if expires_at.is_some_and(|t| t <= options.as_of) {
+                counts.inactive += 1;
+                continue;
+            }
+            let Some(address) = canonical_address(
+                options,
+                channel,
+                addresses.get(i),
+                &mut buffer,
+                &mut counts.missing_address,
+                &mut counts.invalid_address,
+            ) else {
+                continue;
+            };
+            counts.kept += 1;
+            rows.push((
+                address,
+                CurrentRow {
+                    status,
+                    error_count,
+                    last_error_at: last_errors.as_ref().and_then(|e| e.get(i)).map(micros),
+                    updated_at: updates.as_ref().and_then(|e| e.get(i)).map(micros),
+                    expires_at,
+                    reason: reasons.as_ref().and_then(|r| r.get(i)).map(str::to_string),
+                },
+            ));
+        }
+        Ok::<_, LoadError>((rows, counts))
+    })?;
+    let mut all = Vec::new();
+    let mut counts = CurrentCounts::default();
+    for (rows, part) in parts {
+        all.extend(rows);
+        counts.rows_read += part.rows_read;
+        counts.bad_rows.merge(&part.bad_rows);
+        counts.inactive += part.inactive;
+        counts.missing_address += part.missing_address;
+        counts.invalid_address += part.invalid_address;
+        counts.kept += part.kept;
+    }
+    Ok((all, counts))
+}
