@@ -10,15 +10,17 @@ use crate::{with_threads, Failure};
 
 #[derive(clap::Args)]
 #[command(
-    about = "Write synthetic profiles, quarantine and targets Parquet files (deterministic).",
-    long_about = "Write synthetic profiles.parquet, quarantine.parquet and targets.parquet into DIR.\n\n\
+    about = "Write synthetic profiles, quarantine, targets and delivery log Parquet files (deterministic).",
+    long_about = "Write synthetic profiles.parquet, quarantine.parquet, targets.parquet and log.parquet (the \
+delivery log for `suppress quarantine`) into DIR.\n\n\
 The data has the dirt real exports have: mixed case and stray whitespace, invalid and missing \
 addresses, national and international phone formats (use --default-country 33 when analyzing), \
 addresses shared by two profiles, null and integer flags, unknown and repeated target rows, \
 expired, allowlisted and denylisted quarantine entries, eight deliveries over all six channels \
-(about 2.2 target rows per profile). The same --profiles and --seed always give the same files; \
+(about 2.2 target rows per profile), and a night's delivery log before 2026-11-01 with bounces, \
+late bounces, complaints, STOP and START replies in every outcome spelling. The same --profiles and --seed always give the same files; \
 rows stream to disk, so 50M profiles fit in little memory.",
-    after_help = "Example:\n  suppress gen --out /tmp/gen --profiles 1000000 --seed 7\n  suppress analyze --profiles /tmp/gen/profiles.parquet --targets /tmp/gen/targets.parquet \\\n      --quarantine /tmp/gen/quarantine.parquet --default-country 33 --as-of 2026-11-01T00:00:00Z --out /tmp/out"
+    after_help = "Example:\n  suppress gen --out /tmp/gen --profiles 1000000 --seed 7\n  suppress analyze --profiles /tmp/gen/profiles.parquet --targets /tmp/gen/targets.parquet \\\n      --quarantine /tmp/gen/quarantine.parquet --default-country 33 --as-of 2026-11-01T00:00:00Z --out /tmp/out\n  suppress quarantine --quarantine /tmp/gen/quarantine.parquet --log /tmp/gen/log.parquet \\\n      --default-country 33 --as-of 2026-11-01T00:00:00Z --out /tmp/q"
 )]
 pub struct Args {
     /// Directory to write into (created if needed).
@@ -42,11 +44,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
     crate::signals::writing_in_place(out.clone());
     let report = with_threads(args.threads, move || generate(&out, &config))?.map_err(|e| Failure::Data(anyhow!(e)))?;
     eprintln!(
-        "wrote {}: {} profiles, {} quarantine rows, {} target rows in {:.2}s",
+        "wrote {}: {} profiles, {} quarantine rows, {} target rows, {} log rows in {:.2}s",
         args.out.display(),
         report.profiles,
         report.quarantine,
         report.targets,
+        report.log,
         started.elapsed().as_secs_f64()
     );
     Ok(())

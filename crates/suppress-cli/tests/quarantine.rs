@@ -353,3 +353,37 @@ fn inspect_knows_a_log() {
         assert!(!shown.contains("memory:"), "analyze does not read the log: {shown}");
     }
 }
+
+#[test]
+fn the_night_on_the_committed_sample() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    let dir = tempfile::tempdir().unwrap();
+    let q = dir.path().join("q");
+    let run = suppress(&[
+        "quarantine",
+        "--quarantine",
+        p(&data.join("quarantine.parquet")),
+        "--log",
+        p(&data.join("log.parquet")),
+        "--since",
+        "2026-10-31T00:00:00Z",
+        "--as-of",
+        "2026-11-01T00:00:00Z",
+        "--default-country",
+        "33",
+        "--out",
+        p(&q),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(stderr(&run).contains("changes: "), "{}", stderr(&run));
+    let mut args = vec!["analyze".to_string()];
+    args.extend(common::gen_inputs(&data));
+    let quarantine = args.iter().position(|a| a == "--quarantine").unwrap() + 1;
+    args[quarantine] = p(&q.join("quarantine.parquet")).to_string();
+    args.extend(["--as-of", "2026-11-01T00:00:00Z", "--default-country", "33", "-q", "--out"].map(String::from));
+    args.push(p(&dir.path().join("out")).to_string());
+    let run = suppress(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(run.status.success(), "{}", stderr(&run));
+    let counts = summary(&dir.path().join("out"))["totals"]["excluded"].clone();
+    assert!(counts["quarantined"].as_u64().unwrap() > 0 && counts["denylisted"].as_u64().unwrap() > 0, "{counts}");
+}

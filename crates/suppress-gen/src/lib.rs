@@ -1,11 +1,13 @@
 //! Synthetic exports for tests, benchmarks and the committed sample.
 //!
-//! [`generate`] writes `profiles.parquet`, `quarantine.parquet` and `targets.parquet` with the
-//! dirt real exports have (see [`profiles`], [`quarantine`], [`targets`] for what each holds).
+//! [`generate`] writes `profiles.parquet`, `quarantine.parquet`, `targets.parquet` and the
+//! delivery log `log.parquet` with the dirt real exports have (see [`profiles`], [`quarantine`],
+//! [`targets`], [`log`] for what each holds).
 //! Every value is a pure function of (seed, table, row) through [`rng::Rng`], so output is
 //! byte-for-byte reproducible, batches are generated in parallel, and nothing but the batches
 //! in flight is held in memory: 50M profiles stream to disk.
 
+pub mod log;
 pub mod profiles;
 pub mod quarantine;
 pub mod rng;
@@ -27,6 +29,7 @@ pub struct GenReport {
     pub profiles: u64,
     pub quarantine: u64,
     pub targets: u64,
+    pub log: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,12 +38,13 @@ pub enum GenError {
     Write { path: std::path::PathBuf, message: String },
 }
 
-/// Writes the three tables into `dir` (created if needed).
+/// Writes the four tables into `dir` (created if needed).
 pub fn generate(dir: &Path, config: &GenConfig) -> Result<GenReport, GenError> {
     std::fs::create_dir_all(dir).map_err(|e| GenError::Write { path: dir.into(), message: e.to_string() })?;
     Ok(GenReport {
         profiles: profiles::write(&dir.join("profiles.parquet"), config)?,
         quarantine: quarantine::write(&dir.join("quarantine.parquet"), config)?,
         targets: targets::write(&dir.join("targets.parquet"), config)?,
+        log: log::write(&dir.join("log.parquet"), config)?,
     })
 }
