@@ -1,9 +1,11 @@
 //! The decode floor: the time to only decode, with the same loader and thread count as
 //! `suppress analyze`, the columns an analysis reads, and nothing else.
 //!
-//! Usage: cargo run --release -p suppress-benches --bin decode-floor -- DIR [THREADS]
-//! where DIR holds `suppress gen` output (profiles, targets, quarantine .parquet). Prints one
-//! line per table and the total; compare with `timings_ms` of `suppress analyze` on DIR.
+//! Usage: cargo run --release -p suppress-benches --bin decode-floor -- DIR [THREADS] [JOB]
+//! where DIR holds `suppress gen` output and JOB is `analyze` (default: profiles, targets,
+//! quarantine) or `quarantine` (the log and the current quarantine, with the columns
+//! `suppress quarantine` reads). Prints one line per table and the total; compare with
+//! `timings_ms` of the job's `summary.json` on DIR.
 
 use std::time::Instant;
 
@@ -15,17 +17,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let dir = std::path::PathBuf::from(args.next().ok_or("usage: decode-floor DIR [THREADS]")?);
     let threads: usize = args.next().map(|t| t.parse()).transpose()?.unwrap_or(2);
+    let job = args.next().unwrap_or_else(|| "analyze".into());
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     let names = ColumnNames::default();
     let channels = Channel::ALL.to_vec();
     let profile_options = ProfileOptions { channels: channels.clone(), ..ProfileOptions::default() };
     let mut profile_columns = ProfileIndex::columns(&names, &profile_options);
     profile_columns.extend(AddressBook::columns(&names, &channels));
-    let tables: [(&str, Vec<ColumnSpec>); 3] = [
-        ("targets", TargetList::columns(&names, &TargetOptions::default())),
-        ("profiles", profile_columns),
-        ("quarantine", QuarantineIndex::columns(&names)),
-    ];
+    let tables: Vec<(&str, Vec<ColumnSpec>)> = match job.as_str() {
+        "analyze" => vec![
+            ("targets", TargetList::columns(&names, &TargetOptions::default())),
+            ("profiles", profile_columns),
+            ("quarantine", QuarantineIndex::columns(&names)),
+        ],
+        "quarantine" => vec![
+            ("log", suppress_quarantine::read::log_columns(&names)),
+            ("quarantine", suppress_quarantine::read::current_columns(&names)),
+        ],
+        other => return Err(format!("unknown job {other:?}: use analyze or quarantine").into()),
+    };
     let mut total = 0.0;
     for (name, columns) in tables {
         let table = Table::open(&dir.join(format!("{name}.parquet")))?;

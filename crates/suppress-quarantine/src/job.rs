@@ -9,13 +9,15 @@ use ahash::HashMap;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use suppress_load::{ColumnNames, LoadError, Table};
-use suppress_model::Canonicalizer;
+use suppress_model::{Canonicalizer, Channel};
 use suppress_write::{Staged, WriteError};
 
 use crate::entry::{Entry, Micros, Rules, Status};
 use crate::merge::{merge, CurrentRow};
 use crate::outputs::{self, OUTPUT_SET};
-use crate::read::{current_columns, log_columns, read_current, read_log, Address, ReadOptions};
+use crate::read::{
+    current_columns, log_columns, read_current, read_log, Address, Bucket, Buckets, ReadOptions, PARTITIONS,
+};
 use crate::replay::{replay, Replayed};
 use crate::transition::LogRow;
 
@@ -59,9 +61,6 @@ struct Night {
     address: Address,
     replayed: Replayed,
 }
-
-/// Addresses are replayed in this many partitions by hash, in parallel.
-const PARTITIONS: usize = 64;
 
 impl Job {
     pub fn open(config: JobConfig) -> Result<Job, JobError> {
@@ -201,35 +200,94 @@ fn nights_view(nights: &[Night]) -> Vec<NightView<'_>> {
     nights.iter().map(|n| NightView { address: &n.address, replayed: &n.replayed }).collect()
 }
 
-/// Every address of the current table or the log, replayed; sorted by (channel, address), so
-/// the outputs do not depend on the thread count.
+/// Every address of the current table or the log, replayed; the nights that leave a row in
+/// an output (an entry, or a change), sorted by (channel, address) so the outputs do not
+/// depend on the thread count.
 fn replay_all(
-    current: Vec<(Address, CurrentRow)>,
-    log: Vec<(Address, LogRow)>,
+    current: Vec<Buckets<CurrentRow>>,
+    log: Vec<Buckets<LogRow>>,
     as_of: Micros,
     rules: &Rules,
 ) -> Vec<Night> {
-    type Rows = (Vec<CurrentRow>, Vec<LogRow>);
-    let partition =
-        |address: &Address| (suppress_index::fingerprint(&address.1) as usize ^ address.0.index()) % PARTITIONS;
-    // Partitioned on one thread: table order must be kept within an address (the merge's
-    // reason tie goes to the first row in table order).
-    let mut partitions: Vec<HashMap<Address, Rows>> = (0..PARTITIONS).map(|_| HashMap::default()).collect();
-    for (address, row) in current {
-        partitions[partition(&address)].entry(address).or_default().0.push(row);
-    }
-    for (address, row) in log {
-        partitions[partition(&address)].entry(address).or_default().1.push(row);
-    }
-    let mut nights: Vec<Night> = partitions
+    let (current, log) = (by_partition(current), by_partition(log));
+    let mut nights: Vec<Night> = current
         .into_par_iter()
-        .flat_map_iter(|addresses| {
-            addresses.into_iter().map(|(address, (current, mut rows))| {
-                let entry = if current.is_empty() { Entry::default() } else { merge(&current) };
-                Night { address, replayed: replay(entry, &mut rows, as_of, rules) }
-            })
-        })
+        .zip(log)
+        .flat_map_iter(|(current, log)| replay_partition(current, log, as_of, rules))
         .collect();
     nights.par_sort_unstable_by(|a, b| a.address.cmp(&b.address));
     nights
+}
+
+/// One partition's addresses, replayed.
+///
+/// Most addresses of a night's log have one row and no entry (a delivery to an address that
+/// never bounced), and leave nothing: so addresses are looked up as slices of the buckets'
+/// strings, each row is tagged with its address's number and the rows are sorted by it
+/// (stable: table order stays), and only a night with an output row allocates its address.
+fn replay_partition(
+    current: Vec<Bucket<CurrentRow>>,
+    log: Vec<Bucket<LogRow>>,
+    as_of: Micros,
+    rules: &Rules,
+) -> Vec<Night> {
+    let mut strings = Vec::with_capacity(current.len() + log.len());
+    let mut current_rows: Vec<(u32, (Channel, usize, usize), CurrentRow)> = Vec::new();
+    let mut log_rows: Vec<(u32, (Channel, usize, usize), LogRow)> = Vec::new();
+    for bucket in current {
+        let (addresses, rows) = bucket.into_parts();
+        let k = strings.len();
+        current_rows.extend(rows.map(|(channel, start, end, row)| (k as u32, (channel, start, end), row)));
+        strings.push(addresses);
+    }
+    for bucket in log {
+        let (addresses, rows) = bucket.into_parts();
+        let k = strings.len();
+        log_rows.extend(rows.map(|(channel, start, end, row)| (k as u32, (channel, start, end), row)));
+        strings.push(addresses);
+    }
+    // Number each distinct (channel, address) in first-seen order.
+    let mut numbers: HashMap<(Channel, &str), u32> = HashMap::default();
+    let mut first: Vec<(Channel, &str)> = Vec::new();
+    let mut number = |k: u32, (channel, start, end): (Channel, usize, usize)| -> u32 {
+        let address = &strings[k as usize][start..end];
+        *numbers.entry((channel, address)).or_insert_with(|| {
+            first.push((channel, address));
+            (first.len() - 1) as u32
+        })
+    };
+    let mut current_rows: Vec<(u32, CurrentRow)> =
+        current_rows.into_iter().map(|(k, range, row)| (number(k, range), row)).collect();
+    let mut log_rows: Vec<(u32, LogRow)> =
+        log_rows.into_iter().map(|(k, range, row)| (number(k, range), row)).collect();
+    current_rows.sort_by_key(|(n, _)| *n);
+    log_rows.sort_by_key(|(n, _)| *n);
+    let (current_numbers, current_rows): (Vec<u32>, Vec<CurrentRow>) = current_rows.into_iter().unzip();
+    let (log_numbers, mut log_rows): (Vec<u32>, Vec<LogRow>) = log_rows.into_iter().unzip();
+    let (mut c, mut l) = (0, 0);
+    let mut nights = Vec::new();
+    for (n, &(channel, address)) in first.iter().enumerate() {
+        let n = n as u32;
+        let c_end = c + current_numbers[c..].iter().take_while(|&&x| x == n).count();
+        let l_end = l + log_numbers[l..].iter().take_while(|&&x| x == n).count();
+        let entry = if c_end > c { merge(&current_rows[c..c_end]) } else { Entry::default() };
+        let replayed = replay(entry, &mut log_rows[l..l_end], as_of, rules);
+        (c, l) = (c_end, l_end);
+        if replayed.entry.status.is_some() || replayed.change.is_some() {
+            nights.push(Night { address: (channel, address.into()), replayed });
+        }
+    }
+    nights
+}
+
+/// Partition-major: partition p of every batch, in batch order (table order within an address:
+/// the merge's reason tie goes to the first row in table order).
+fn by_partition<R>(batches: Vec<Buckets<R>>) -> Vec<Vec<Bucket<R>>> {
+    let mut partitions: Vec<Vec<Bucket<R>>> = (0..PARTITIONS).map(|_| Vec::with_capacity(batches.len())).collect();
+    for batch in batches {
+        for (p, bucket) in batch.into_iter().enumerate() {
+            partitions[p].push(bucket);
+        }
+    }
+    partitions
 }

@@ -1,6 +1,15 @@
 //! Reading the delivery log and the current quarantine: every row classified under the
 //! contract's first cause that applies, addresses canonicalized, times truncated to whole
-//! microseconds; the rows that remain, keyed by (channel, canonical address), in table order.
+//! microseconds. The rows that remain come out already split into [`PARTITIONS`] by their
+//! address's hash, per batch ([`Bucket`]), so that the job builds each partition's addresses
+//! on its own thread, in table order.
+//!
+//! A bucket keeps its rows' canonical addresses in one string and the rows' reasons interned
+//! per batch: the log has tens of millions of rows, and a heap string per row would cost an
+//! allocation in the scan's thread and a free in another (glibc's arena lock, page faults).
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use suppress_index::BadRows;
 use suppress_load::column::IdValue;
@@ -13,6 +22,64 @@ use crate::transition::LogRow;
 
 /// A row's address: its channel and canonical form.
 pub type Address = (Channel, Box<str>);
+
+/// Addresses are grouped into this many partitions by hash, replayed in parallel.
+pub const PARTITIONS: usize = 64;
+
+/// The partition of an address.
+pub fn partition_of(channel: Channel, canonical: &str) -> usize {
+    (suppress_index::fingerprint(canonical) as usize ^ channel.index()) % PARTITIONS
+}
+
+/// The rows of one batch whose addresses fall in one partition, in table order.
+pub struct Bucket<R> {
+    /// Every row's canonical address, one after the other.
+    addresses: String,
+    /// (channel, end of its address in `addresses`, row).
+    rows: Vec<(Channel, u32, R)>,
+}
+
+impl<R> Default for Bucket<R> {
+    fn default() -> Bucket<R> {
+        Bucket { addresses: String::new(), rows: Vec::new() }
+    }
+}
+
+impl<R> Bucket<R> {
+    fn push(&mut self, channel: Channel, canonical: &str, row: R) {
+        self.addresses.push_str(canonical);
+        self.rows.push((channel, self.addresses.len() as u32, row));
+    }
+
+    /// The addresses, and the rows as (channel, start, end of the address in them, row), in
+    /// table order: the caller keeps the string while it looks the addresses up.
+    pub fn into_parts(self) -> (String, impl Iterator<Item = (Channel, usize, usize, R)>) {
+        let mut start = 0;
+        let rows = self.rows.into_iter().map(move |(channel, end, row)| {
+            let range = (channel, start, end as usize, row);
+            start = end as usize;
+            range
+        });
+        (self.addresses, rows)
+    }
+}
+
+/// One batch's rows, by partition.
+pub type Buckets<R> = Vec<Bucket<R>>;
+
+fn buckets<R>() -> Buckets<R> {
+    (0..PARTITIONS).map(|_| Bucket::default()).collect()
+}
+
+/// Reasons of one batch, each distinct one allocated once.
+#[derive(Default)]
+struct Reasons<'a>(HashMap<&'a str, Arc<str>>);
+
+impl<'a> Reasons<'a> {
+    fn get(&mut self, reason: Option<&'a str>) -> Option<Arc<str>> {
+        reason.map(|r| self.0.entry(r).or_insert_with(|| r.into()).clone())
+    }
+}
 
 /// How the log's rows were counted, each under the first of these that applies.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,7 +148,8 @@ pub fn current_columns(names: &ColumnNames) -> Vec<ColumnSpec> {
     ]
 }
 
-/// Canonicalizes `raw` for `channel` into `buffer`; counts a missing or invalid address.
+/// Canonicalizes `raw` for `channel` into `buffer`: whether it is valid; counts a missing or
+/// invalid address.
 fn canonical_address(
     options: &ReadOptions,
     channel: Channel,
@@ -89,7 +157,7 @@ fn canonical_address(
     buffer: &mut String,
     missing: &mut u64,
     invalid: &mut u64,
-) -> Option<Address> {
+) -> bool {
     let state = match raw {
         None => AddressState::Missing,
         Some(raw) => options.canonicalizer.canonicalize_into(channel.address_kind(), raw, buffer),
@@ -97,9 +165,9 @@ fn canonical_address(
     match state {
         AddressState::Missing => *missing += 1,
         AddressState::Invalid => *invalid += 1,
-        AddressState::Valid => return Some((channel, buffer.as_str().into())),
+        AddressState::Valid => return true,
     }
-    None
+    false
 }
 
 /// A required time column's value, or a bad row.
@@ -117,8 +185,8 @@ fn required_time(
     }
 }
 
-/// Reads the log: the applied rows with their address, in table order, and the counts.
-pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<(Address, LogRow)>, LogCounts), LoadError> {
+/// Reads the log: the applied rows by batch and partition, in table order, and the counts.
+pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<LogRow>>, LogCounts), LoadError> {
     const ADDRESS: usize = 0;
     const CHANNEL: usize = 1;
     const AT: usize = 2;
@@ -131,7 +199,8 @@ pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<(Address, L
         let outcomes = batch.strings(OUTCOME)?.expect("required column");
         let reasons = batch.strings(REASON)?;
         let mut counts = LogCounts { rows_read: batch.num_rows as u64, ..LogCounts::default() };
-        let mut rows = Vec::with_capacity(batch.num_rows);
+        let mut rows = buckets();
+        let mut interned = Reasons::default();
         let mut buffer = String::new();
         for i in 0..batch.num_rows {
             let skip = options.skip_bad_rows;
@@ -150,26 +219,26 @@ pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<(Address, L
                 counts.already_applied += 1;
                 continue;
             }
-            let Some(address) = canonical_address(
+            if !canonical_address(
                 options,
                 channel,
                 addresses.get(i),
                 &mut buffer,
                 &mut counts.missing_address,
                 &mut counts.invalid_address,
-            ) else {
+            ) {
                 continue;
-            };
+            }
             counts.applied += 1;
-            let reason = reasons.as_ref().and_then(|r| r.get(i)).map(str::to_string);
-            rows.push((address, LogRow { at, outcome, reason }));
+            let reason = interned.get(reasons.as_ref().and_then(|r| r.get(i)));
+            rows[partition_of(channel, &buffer)].push(channel, &buffer, LogRow { at, outcome, reason });
         }
         Ok::<_, LoadError>((rows, counts))
     })?;
-    let mut all = Vec::new();
+    let mut all = Vec::with_capacity(parts.len());
     let mut counts = LogCounts::default();
     for (rows, part) in parts {
-        all.extend(rows);
+        all.push(rows);
         counts.rows_read += part.rows_read;
         counts.bad_rows.merge(&part.bad_rows);
         counts.future += part.future;
@@ -181,11 +250,11 @@ pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<(Address, L
     Ok((all, counts))
 }
 
-/// Reads the current quarantine: the rows that remain, with their address, in table order.
+/// Reads the current quarantine: the rows that remain by batch and partition, in table order.
 pub fn read_current(
     table: &Table,
     options: &ReadOptions,
-) -> Result<(Vec<(Address, CurrentRow)>, CurrentCounts), LoadError> {
+) -> Result<(Vec<Buckets<CurrentRow>>, CurrentCounts), LoadError> {
     const ADDRESS: usize = 0;
     const CHANNEL: usize = 1;
     const STATUS: usize = 2;
@@ -204,7 +273,7 @@ pub fn read_current(
         let updates = batch.expiry(UPDATED_AT)?;
         let reasons = batch.strings(REASON)?;
         let mut counts = CurrentCounts { rows_read: batch.num_rows as u64, ..CurrentCounts::default() };
-        let mut rows = Vec::with_capacity(batch.num_rows);
+        let mut rows = buckets();
         let mut buffer = String::new();
         for i in 0..batch.num_rows {
             let skip = options.skip_bad_rows;
@@ -236,19 +305,20 @@ pub fn read_current(
                 counts.inactive += 1;
                 continue;
             }
-            let Some(address) = canonical_address(
+            if !canonical_address(
                 options,
                 channel,
                 addresses.get(i),
                 &mut buffer,
                 &mut counts.missing_address,
                 &mut counts.invalid_address,
-            ) else {
+            ) {
                 continue;
-            };
+            }
             counts.kept += 1;
-            rows.push((
-                address,
+            rows[partition_of(channel, &buffer)].push(
+                channel,
+                &buffer,
                 CurrentRow {
                     status,
                     error_count,
@@ -257,14 +327,14 @@ pub fn read_current(
                     expires_at,
                     reason: reasons.as_ref().and_then(|r| r.get(i)).map(str::to_string),
                 },
-            ));
+            );
         }
         Ok::<_, LoadError>((rows, counts))
     })?;
-    let mut all = Vec::new();
+    let mut all = Vec::with_capacity(parts.len());
     let mut counts = CurrentCounts::default();
     for (rows, part) in parts {
-        all.extend(rows);
+        all.push(rows);
         counts.rows_read += part.rows_read;
         counts.bad_rows.merge(&part.bad_rows);
         counts.inactive += part.inactive;

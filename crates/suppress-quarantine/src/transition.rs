@@ -11,6 +11,8 @@
 //! and hard counting, `updated_at` for any change, and `reason` and `expires_at` for a change of
 //! status. An entry that becomes none is gone with its counters.
 
+use std::sync::Arc;
+
 use suppress_model::Outcome;
 
 // `error_count` is an i32: `saturating_add` stops at MAX_ERROR_COUNT (2^31 - 1), as the contract says.
@@ -59,7 +61,8 @@ pub fn cell(before: Option<Status>, outcome: Outcome) -> Cell {
 pub struct LogRow {
     pub at: Micros,
     pub outcome: Outcome,
-    pub reason: Option<String>,
+    /// Shared: a log repeats a few reasons millions of times.
+    pub reason: Option<Arc<str>>,
 }
 
 /// Applies `row` to `entry`; returns whether the entry's status changed.
@@ -90,7 +93,7 @@ pub fn apply(entry: &mut Entry, row: &LogRow, rules: &Rules) -> bool {
     }
     if status_changed {
         // A status set by the log lasts until the log changes it.
-        entry.reason = row.reason.clone();
+        entry.reason = row.reason.as_deref().map(str::to_string);
         entry.expires_at = None;
     }
     status_changed

@@ -333,7 +333,7 @@ proptest! {
         start in prop::option::of(prop::sample::select(vec![Status::Erroneous, Status::Quarantined, Status::Denylisted, Status::Allowlisted])),
     ) {
         let rules = Rules { soft_limit: 3, soft_spacing: 2 * H, error_reset: 10 * H };
-        let log: Vec<LogRow> = rows.iter().map(|(h, o, r)| LogRow { at: T0 + h * H, outcome: *o, reason: r.clone() }).collect();
+        let log: Vec<LogRow> = rows.iter().map(|(h, o, r)| LogRow { at: T0 + h * H, outcome: *o, reason: r.as_deref().map(Into::into) }).collect();
         let begin = start.map_or_else(Entry::default, entry);
         let forward = replay(begin.clone(), &mut log.clone(), T0 + 50 * H, &rules);
         let mut shuffled = log.clone();
