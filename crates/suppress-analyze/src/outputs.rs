@@ -7,9 +7,7 @@
 //! ([`Column::Strings`]), profile_id goes through the Arrow writer.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::ops::Range;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::Int64Builder;
@@ -19,7 +17,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 use suppress_model::{Channel, Reason};
-use suppress_write::{write_row_groups, Column, OutputSet, PendingSync, WriteError};
+use suppress_write::{write_row_groups, Column, OutputSet, PendingSync, StagedFile, WriteError};
 
 use crate::rules::KEPT;
 use crate::Indexes;
@@ -33,9 +31,6 @@ pub const OUTPUT_SET: OutputSet = &[RECIPIENTS, EXCLUSIONS, SUMMARY];
 
 /// Target rows per window, hence at most this many rows per row group.
 const WINDOW_ROWS: usize = 1 << 18;
-
-/// A staged file: its temporary path and the file, open for writing.
-pub type StagedFile = (PathBuf, File);
 
 /// Writes `recipients.parquet` into `file`; returns the number of rows written and the file's
 /// fsync, under way.

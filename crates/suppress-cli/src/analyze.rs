@@ -5,11 +5,10 @@ use std::path::PathBuf;
 use anyhow::anyhow;
 use suppress_analyze::{human_bytes, parse_as_of, render_table, Config, Plan};
 use suppress_model::{Canonicalizer, Channel, CountryCode};
-use suppress_write::{DirLock, WhenLocked};
 
 use crate::limits::memory_limit;
 use crate::progress::{Spinners, Tracked};
-use crate::{alloc, column_names, with_threads, Failure};
+use crate::{alloc, column_names, lock_output, with_threads, Failure};
 
 const ABOUT: &str = "Decide for every target row whether the message goes out, or the first reason it does not.";
 
@@ -148,16 +147,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let config = config(&args).map_err(|e| Failure::Usage(anyhow!(e)))?;
     let limit = memory_limit(args.memory_limit.as_deref()).map_err(|e| Failure::Usage(anyhow!(e)))?;
     let out = args.out.clone();
-    let quiet = args.quiet;
-    let when_locked = if args.wait { WhenLocked::Wait } else { WhenLocked::Fail };
     // Held until the run has committed or failed: no other run writes into --out meanwhile.
-    let _lock = DirLock::acquire(&out, when_locked, |pid| {
-        if !quiet {
-            let whose = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
-            eprintln!("waiting for the other suppress run{whose} writing to {} (--wait)", out.display());
-        }
-    })
-    .map_err(|e| Failure::Data(e.into()))?;
+    let _lock = lock_output(&out, args.wait, args.quiet)?;
     let spinners = Spinners::for_stderr(args.quiet);
     let analysis = with_threads(args.threads, move || {
         alloc::set_phase("open");

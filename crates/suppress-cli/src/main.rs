@@ -126,6 +126,19 @@ pub fn column_names(preset: Option<&str>, maps: &[String]) -> Result<suppress_lo
     suppress_load::ColumnNames::new(preset, maps)
 }
 
+/// Locks `out` for the whole run (`suppress_write::DirLock`): fails at once when another run
+/// holds it, or with `wait` waits for it, saying so unless `quiet`.
+pub fn lock_output(out: &std::path::Path, wait: bool, quiet: bool) -> Result<suppress_write::DirLock, Failure> {
+    let when_locked = if wait { suppress_write::WhenLocked::Wait } else { suppress_write::WhenLocked::Fail };
+    suppress_write::DirLock::acquire(out, when_locked, |pid| {
+        if !quiet {
+            let whose = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+            eprintln!("waiting for the other suppress run{whose} writing to {} (--wait)", out.display());
+        }
+    })
+    .map_err(|e| Failure::Data(e.into()))
+}
+
 /// Runs `f` on a rayon pool of `threads` threads (0: one per core).
 pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result<T, Failure> {
     let pool = rayon::ThreadPoolBuilder::new()

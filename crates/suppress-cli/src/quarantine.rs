@@ -6,9 +6,8 @@ use anyhow::anyhow;
 use suppress_analyze::parse_as_of;
 use suppress_model::{Canonicalizer, CountryCode};
 use suppress_quarantine::{parse_duration, Job, JobConfig, Rules};
-use suppress_write::{DirLock, WhenLocked};
 
-use crate::{alloc, column_names, with_threads, Failure};
+use crate::{alloc, column_names, lock_output, with_threads, Failure};
 
 const ABOUT: &str =
     "Write the next quarantine table from the current one and the delivery log (bounces, complaints, STOP).";
@@ -132,14 +131,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let config = config(&args).map_err(|e| Failure::Usage(anyhow!(e)))?;
     let out = args.out.clone();
     let quiet = args.quiet;
-    let when_locked = if args.wait { WhenLocked::Wait } else { WhenLocked::Fail };
-    let _lock = DirLock::acquire(&out, when_locked, |pid| {
-        if !quiet {
-            let whose = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
-            eprintln!("waiting for the other suppress run{whose} writing to {} (--wait)", out.display());
-        }
-    })
-    .map_err(|e| Failure::Data(e.into()))?;
+    // Held until the run has committed or failed: no other run writes into --out meanwhile.
+    let _lock = lock_output(&out, args.wait, quiet)?;
     let summary = with_threads(args.threads, move || {
         alloc::set_phase("open");
         let job = Job::open(config)?;

@@ -56,10 +56,10 @@ pub struct Job {
     quarantine: Option<Table>,
 }
 
-/// One address's night, with its key.
-struct Night {
-    address: Address,
-    replayed: Replayed,
+/// One address's night, with its key: what the outputs are written from.
+pub struct Night {
+    pub address: Address,
+    pub replayed: Replayed,
 }
 
 impl Job {
@@ -121,8 +121,8 @@ impl Job {
         let quarantine_file = staged.create(outputs::QUARANTINE)?;
         let changes_file = staged.create(outputs::CHANGES)?;
         let (written, changed) = rayon::join(
-            || outputs::write_quarantine(quarantine_file, &nights_view(&nights)),
-            || outputs::write_changes(changes_file, &nights_view(&nights)),
+            || outputs::write_quarantine(quarantine_file, &nights),
+            || outputs::write_changes(changes_file, &nights),
         );
         let (written, quarantine_synced) = written?;
         let (changed, changes_synced) = changed?;
@@ -188,16 +188,6 @@ pub fn micros_to_rfc3339(micros: Micros) -> String {
     chrono::DateTime::from_timestamp_micros(micros)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
         .unwrap_or_else(|| micros.to_string())
-}
-
-/// What the writers read of one address's night.
-pub struct NightView<'a> {
-    pub address: &'a Address,
-    pub replayed: &'a Replayed,
-}
-
-fn nights_view(nights: &[Night]) -> Vec<NightView<'_>> {
-    nights.iter().map(|n| NightView { address: &n.address, replayed: &n.replayed }).collect()
 }
 
 /// Every address of the current table or the log, replayed; the nights that leave a row in

@@ -2,18 +2,16 @@
 //! `suppress analyze --quarantine` reads as it is), `changes.parquet` (every address whose
 //! status changed) and `summary.json`, the commit marker.
 
-use std::fs::File;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int32Array, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::file::properties::WriterProperties;
 use suppress_model::Channel;
-use suppress_write::{write_row_groups, Column, OutputSet, PendingSync, WriteError};
+use suppress_write::{write_row_groups, Column, OutputSet, PendingSync, StagedFile, WriteError};
 
 use crate::entry::{Micros, Status};
-use crate::job::NightView;
+use crate::job::Night;
 
 pub const QUARANTINE: &str = "quarantine.parquet";
 pub const CHANGES: &str = "changes.parquet";
@@ -65,11 +63,11 @@ fn changes_schema() -> SchemaRef {
 
 /// Writes one row per address whose status is not none; returns the rows written and the
 /// file's fsync, under way.
-pub fn write_quarantine((path, file): (PathBuf, File), nights: &[NightView]) -> Result<(u64, PendingSync), WriteError> {
-    let kept: Vec<&NightView> = nights.iter().filter(|n| n.replayed.entry.status.is_some()).collect();
+pub fn write_quarantine((path, file): StagedFile, nights: &[Night]) -> Result<(u64, PendingSync), WriteError> {
+    let kept: Vec<&Night> = nights.iter().filter(|n| n.replayed.entry.status.is_some()).collect();
     let channel_names: Vec<&str> = Channel::ALL.iter().map(|c| c.name()).collect();
     let status_names: Vec<&str> = STATUSES.iter().map(|s| s.name()).collect();
-    let groups: Vec<&[&NightView]> = kept.chunks(ROW_GROUP_ROWS).collect();
+    let groups: Vec<&[&Night]> = kept.chunks(ROW_GROUP_ROWS).collect();
     let synced = write_row_groups(&path, file, quarantine_schema(), WriterProperties::default(), &groups, |rows| {
         let entries = || rows.iter().map(|n| &n.replayed.entry);
         vec![
@@ -87,12 +85,12 @@ pub fn write_quarantine((path, file): (PathBuf, File), nights: &[NightView]) -> 
 }
 
 /// Writes one row per address whose status changed.
-pub fn write_changes((path, file): (PathBuf, File), nights: &[NightView]) -> Result<(u64, PendingSync), WriteError> {
-    let changed: Vec<&NightView> = nights.iter().filter(|n| n.replayed.change.is_some()).collect();
+pub fn write_changes((path, file): StagedFile, nights: &[Night]) -> Result<(u64, PendingSync), WriteError> {
+    let changed: Vec<&Night> = nights.iter().filter(|n| n.replayed.change.is_some()).collect();
     let channel_names: Vec<&str> = Channel::ALL.iter().map(|c| c.name()).collect();
-    let groups: Vec<&[&NightView]> = changed.chunks(ROW_GROUP_ROWS).collect();
+    let groups: Vec<&[&Night]> = changed.chunks(ROW_GROUP_ROWS).collect();
     let synced = write_row_groups(&path, file, changes_schema(), WriterProperties::default(), &groups, |rows| {
-        let change = |n: &NightView| n.replayed.change.expect("changed");
+        let change = |n: &Night| n.replayed.change.expect("changed");
         vec![
             Column::Strings(rows.iter().map(|n| Some(&*n.address.1)).collect()),
             Column::Codes(&channel_names, rows.iter().map(|n| n.address.0.index() as u32).collect()),

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use suppress_index::BadRows;
+use suppress_index::{BadRows, QuarantineIndex};
 use suppress_load::column::IdValue;
 use suppress_load::{BadValue, Batch, ColumnNames, ColumnSpec, LoadError, Table, TableKind};
 use suppress_model::{AddressState, Canonicalizer, Channel, Outcome, QuarantineStatus};
@@ -133,19 +133,18 @@ pub fn log_columns(names: &ColumnNames) -> Vec<ColumnSpec> {
     ]
 }
 
-/// The columns of the current quarantine.
+/// The columns of the current quarantine: those `analyze` reads (address, channel, status,
+/// expires_at), then the state columns this job maintains.
 pub fn current_columns(names: &ColumnNames) -> Vec<ColumnSpec> {
     let source = |name| names.source(TableKind::Quarantine, name);
-    vec![
-        ColumnSpec::required("address", source("address")),
-        ColumnSpec::required("channel", source("channel")),
-        ColumnSpec::required("status", source("status")),
-        ColumnSpec::optional("expires_at", source("expires_at")),
+    let mut columns = QuarantineIndex::columns(names);
+    columns.extend([
         ColumnSpec::optional("error_count", source("error_count")),
         ColumnSpec::optional("last_error_at", source("last_error_at")),
         ColumnSpec::optional("updated_at", source("updated_at")),
         ColumnSpec::optional("reason", source("reason")),
-    ]
+    ]);
+    columns
 }
 
 /// Canonicalizes `raw` for `channel` into `buffer`: whether it is valid; counts a missing or

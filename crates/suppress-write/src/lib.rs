@@ -35,9 +35,9 @@ mod temporaries;
 mod writeback;
 
 pub use error::WriteError;
-pub use lock::{lock_path, DirLock, WhenLocked, LOCK_FILE};
+pub use lock::{DirLock, WhenLocked, LOCK_FILE};
 pub use row_groups::{write_row_groups, Column};
-pub use staged::{OutputSet, Staged};
+pub use staged::{OutputSet, Staged, StagedFile};
 pub use sync::PendingSync;
 pub use temporaries::{
     committed as output_committed, remove_all_and_freeze as remove_all_temporaries_and_freeze,

@@ -137,11 +137,6 @@ fn record_owner(file: &mut File) -> std::io::Result<()> {
     writeln!(file, "{}", std::process::id())
 }
 
-/// Where a directory's lock lives (for messages and tests).
-pub fn lock_path(dir: &Path) -> PathBuf {
-    dir.join(LOCK_FILE)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,7 +146,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         let first = DirLock::acquire(&out, WhenLocked::Fail, |_| {}).unwrap();
-        assert_eq!(std::fs::read_to_string(lock_path(&out)).unwrap(), format!("{}\n", std::process::id()));
+        assert_eq!(std::fs::read_to_string(out.join(LOCK_FILE)).unwrap(), format!("{}\n", std::process::id()));
         // flock locks belong to the open file: a second open in this process conflicts too.
         let err = DirLock::acquire(&out, WhenLocked::Fail, |_| {}).unwrap_err();
         match &err {

@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 
 use crate::{temporaries, WriteError};
 
+/// A staged file: its temporary path (for errors) and the file, open for writing.
+pub type StagedFile = (PathBuf, File);
+
 /// The files of one output set, by final name; the last is the commit marker (a small file
 /// such as `summary.json`, written after the others).
 pub type OutputSet = &'static [&'static str];
@@ -42,7 +45,7 @@ impl Staged {
 
     /// Creates the temporary file for final name `name` (one of the set); returns its path and
     /// the file, open for writing.
-    pub fn create(&mut self, name: &'static str) -> Result<(PathBuf, File), WriteError> {
+    pub fn create(&mut self, name: &'static str) -> Result<StagedFile, WriteError> {
         debug_assert!(self.set.contains(&name), "{name} is not in the output set");
         let path = self.dir.join(temp_name(name, std::process::id()));
         let file = temporaries::create(&path).map_err(|e| WriteError::io(&path, e))?;
