@@ -387,3 +387,149 @@ fn the_night_on_the_committed_sample() {
     let counts = summary(&dir.path().join("out"))["totals"]["excluded"].clone();
     assert!(counts["quarantined"].as_u64().unwrap() > 0 && counts["denylisted"].as_u64().unwrap() > 0, "{counts}");
 }
+
+/// Runs the job on `log` with `extra` flags; returns the summary's log counts and the table.
+fn night_of(
+    dir: &Path,
+    log: &[(Option<&str>, Option<&str>, Option<i64>, &str)],
+    nanos: bool,
+    extra: &[&str],
+) -> (serde_json::Value, Vec<QuarantineRow>) {
+    let path = dir.join("log.parquet");
+    // `at` in nanoseconds (the writer's unit) or microseconds.
+    let at: ArrayRef = if nanos {
+        Arc::new(
+            arrow::array::TimestampNanosecondArray::from(log.iter().map(|r| r.2).collect::<Vec<_>>())
+                .with_timezone("UTC"),
+        )
+    } else {
+        times(&log.iter().map(|r| r.2).collect::<Vec<_>>())
+    };
+    write_table(
+        &path,
+        vec![
+            ("address", utf8(&log.iter().map(|r| r.0).collect::<Vec<_>>())),
+            ("channel", utf8(&log.iter().map(|r| r.1).collect::<Vec<_>>())),
+            ("at", at),
+            ("outcome", utf8(&log.iter().map(|r| Some(r.3)).collect::<Vec<_>>())),
+        ],
+        10,
+    );
+    let out = dir.join("out");
+    let mut args = vec!["quarantine", "--log", p(&path), "--out", p(&out), "-q"];
+    args.extend(extra);
+    let run = suppress(&args);
+    assert!(run.status.success(), "{}", stderr(&run));
+    (summary(&out)["inputs"]["log"].clone(), quarantine_rows(&out))
+}
+
+#[test]
+fn times_are_truncated_to_microseconds_toward_the_past() {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = |micros: i64, extra: i64| Some(micros * 1000 + extra);
+    // --as-of with a fraction of a microsecond reads as DAY1 exactly.
+    let as_of = "2026-11-23T00:00:00.000000999Z";
+    let (log, table) = night_of(
+        dir.path(),
+        &[
+            // 999 ns after DAY1: truncated to DAY1, so at --as-of: applies.
+            (Some("a@x.io"), Some("email"), ns(DAY1, 999), "hard"),
+            // 1 µs after: not happened yet.
+            (Some("b@x.io"), Some("email"), ns(DAY1 + 1, 0), "hard"),
+            // Before the epoch, toward the past: -1 ns is -1 µs.
+            (Some("c@x.io"), Some("email"), Some(-1), "hard"),
+        ],
+        true,
+        &["--as-of", as_of],
+    );
+    assert_eq!((log["applied"].as_u64(), log["ignored"]["future"].as_u64()), (Some(2), Some(1)));
+    let addresses: Vec<&str> = table.iter().map(|r| r.1.as_str()).collect();
+    assert_eq!(addresses, ["a@x.io", "c@x.io"]);
+    let batch = &read_batches(&dir.path().join("out/quarantine.parquet"))[0];
+    let last = batch.column_by_name("last_error_at").unwrap().as_primitive::<TimestampMicrosecondType>().clone();
+    assert_eq!((last.value(0), last.value(1)), (DAY1, -1));
+}
+
+#[test]
+fn each_log_row_is_counted_under_the_first_cause_that_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [
+        (Some("a@x.io"), None, Some(DAY1 - H), "hard"), // null channel: bad row
+        (Some("a@x.io"), Some("mail"), Some(DAY1 - H), "hard"), // unknown channel: bad row
+        (Some("a@x.io"), Some("email"), None, "hard"),  // null at: bad row
+        (Some("not valid"), Some("email"), Some(DAY1 + H), "hard"), // future before invalid
+        (None, Some("email"), Some(DAY1 - 2 * D), "hard"), // already applied before missing
+        (Some("b@x.io"), Some("email"), Some(DAY1 - D), "hard"), // exactly at --since: already applied
+        (Some("c@x.io"), Some("email"), Some(DAY1 - D + 1), "hard"), // 1 µs after --since: applies
+        (Some(" "), Some("email"), Some(DAY1 - H), "hard"), // empty after trimming: missing
+        (Some("x@"), Some("email"), Some(DAY1 - H), "hard"), // invalid
+    ];
+    let since = "2026-11-22T00:00:00Z";
+    let (log, table) = night_of(dir.path(), &rows, false, &["--as-of", DAY1_TEXT, "--since", since, "--skip-bad-rows"]);
+    assert_eq!(log["rows"], 9);
+    assert_eq!(log["applied"], 1);
+    let ignored = &log["ignored"];
+    assert_eq!(
+        [
+            &ignored["bad_row"],
+            &ignored["future"],
+            &ignored["already_applied"],
+            &ignored["missing_address"],
+            &ignored["invalid_address"]
+        ],
+        [3, 1, 2, 1, 1]
+    );
+    assert_eq!(log["bad_rows"]["channel: null"], 1);
+    assert_eq!(log["bad_rows"]["channel: unknown_channel"], 1);
+    assert_eq!(log["bad_rows"]["at: null"], 1);
+    assert_eq!(table.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(), ["c@x.io"]);
+
+    // Without --skip-bad-rows the first bad row stops the run, naming file, column and row.
+    let run =
+        suppress(&["quarantine", "--log", p(&dir.path().join("log.parquet")), "--out", p(&dir.path().join("o2"))]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(stderr(&run).contains("log.parquet: column `channel`, row 1: null value"), "{}", stderr(&run));
+
+    // A --since later than --as-of is allowed: every row is then ignored.
+    let later = tempfile::tempdir().unwrap();
+    let (log, table) = night_of(later.path(), &rows[3..], false, &["--as-of", since, "--since", DAY1_TEXT]);
+    assert_eq!(log["applied"], 0);
+    assert!(table.is_empty());
+}
+
+#[test]
+fn the_outputs_have_the_contracts_types() {
+    let dir = tempfile::tempdir().unwrap();
+    night_of(dir.path(), &[(Some("a@x.io"), Some("email"), Some(DAY1 - H), "hard")], false, &["--as-of", DAY1_TEXT]);
+    let out = dir.path().join("out");
+    let ts = "Timestamp(µs, \"UTC\")";
+    let types = |file: &str| -> Vec<(String, String, bool)> {
+        let batch = &read_batches(&out.join(file))[0];
+        batch.schema().fields().iter().map(|f| (f.name().clone(), f.data_type().to_string(), f.is_nullable())).collect()
+    };
+    let t = |name: &str, ty: &str, nullable: bool| (name.to_string(), ty.to_string(), nullable);
+    assert_eq!(
+        types("quarantine.parquet"),
+        [
+            t("address", "Utf8", false),
+            t("channel", "Utf8", false),
+            t("status", "Utf8", false),
+            t("error_count", "Int32", false),
+            t("last_error_at", ts, true),
+            t("expires_at", ts, true),
+            t("updated_at", ts, true),
+            t("reason", "Utf8", true),
+        ]
+    );
+    assert_eq!(
+        types("changes.parquet"),
+        [
+            t("address", "Utf8", false),
+            t("channel", "Utf8", false),
+            t("old_status", "Utf8", true),
+            t("new_status", "Utf8", true),
+            t("at", ts, false),
+            t("outcome", "Utf8", false),
+        ]
+    );
+}
