@@ -388,13 +388,11 @@ fn the_night_on_the_committed_sample() {
     assert!(counts["quarantined"].as_u64().unwrap() > 0 && counts["denylisted"].as_u64().unwrap() > 0, "{counts}");
 }
 
+/// A log row of [`night_of`]: address, channel, at, outcome.
+type RawLogRow<'a> = (Option<&'a str>, Option<&'a str>, Option<i64>, &'a str);
+
 /// Runs the job on `log` with `extra` flags; returns the summary's log counts and the table.
-fn night_of(
-    dir: &Path,
-    log: &[(Option<&str>, Option<&str>, Option<i64>, &str)],
-    nanos: bool,
-    extra: &[&str],
-) -> (serde_json::Value, Vec<QuarantineRow>) {
+fn night_of(dir: &Path, log: &[RawLogRow], nanos: bool, extra: &[&str]) -> (serde_json::Value, Vec<QuarantineRow>) {
     let path = dir.join("log.parquet");
     // `at` in nanoseconds (the writer's unit) or microseconds.
     let at: ArrayRef = if nanos {
