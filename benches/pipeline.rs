@@ -21,7 +21,7 @@ use suppress_model::{AddressKind, Canonicalizer, Channel, CountryCode};
 fn data() -> (tempfile_dir::Dir, u64) {
     let profiles = std::env::var("SUPPRESS_BENCH_PROFILES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let dir = tempfile_dir::Dir::new();
-    generate(&dir.0, &GenConfig { profiles, seed: 7 }).expect("gen");
+    generate(&dir.0, &GenConfig::new(profiles, 7)).expect("gen");
     (dir, profiles)
 }
 
@@ -122,7 +122,7 @@ fn phases(c: &mut Criterion) {
     });
     group.finish();
 
-    // The analyzer's per-row path on ready indexes: reasons 1 to 8, then duplicates.
+    // The analyzer's per-row path on ready indexes: reasons 1 to 9, then duplicates.
     let (addresses, _) =
         AddressBook::load(&profiles_table, &names, &profiles, &targeted, &canonicalizer, false).unwrap();
     let quarantine =
@@ -133,6 +133,9 @@ fn phases(c: &mut Criterion) {
         addresses: &addresses,
         optout_addresses: None,
         quarantine: Some(&quarantine),
+        // No delivery has a service here: reason 4 costs one comparison per row.
+        service_slot: &vec![suppress_analyze::NO_SERVICE; targets.deliveries.len()],
+        subscriptions: &Default::default(),
     };
     let mut group = c.benchmark_group("analyze");
     group.sample_size(10);

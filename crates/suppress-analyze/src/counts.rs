@@ -8,7 +8,7 @@ use suppress_model::Reason;
 
 /// Outcome counts: index 0 is kept, index n is reason n.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts(pub [u64; 10]);
+pub struct Counts(pub [u64; Reason::COUNT + 1]);
 
 impl Counts {
     pub fn targeted(&self) -> u64 {
@@ -85,9 +85,15 @@ mod tests {
     fn counts_serialize_in_contract_order() {
         let mut c = Counts::default();
         c.0[0] = 5;
-        c.0[9] = 2;
+        c.0[10] = 2;
+        c.0[4] = 1;
         let json = serde_json::to_string(&c).unwrap();
-        assert!(json.starts_with(r#"{"targeted":7,"kept":5,"excluded":{"unknown_profile":0,"optout_all":0"#), "{json}");
+        assert!(
+            json.starts_with(
+                r#"{"targeted":8,"kept":5,"excluded":{"unknown_profile":0,"optout_all":0,"optout_channel":0,"not_subscribed":1,"missing_address":0"#
+            ),
+            "{json}"
+        );
         assert!(json.ends_with(r#""quarantined":0,"duplicate":2}}"#), "{json}");
     }
 }

@@ -14,6 +14,11 @@ pub enum AnalyzeError {
 
     #[error(transparent)]
     Write(#[from] WriteError),
+
+    /// The inputs cannot decide a rule (a delivery with a service and nothing that says who
+    /// is subscribed to it): a data error.
+    #[error("{0}")]
+    Data(String),
 }
 
 impl AnalyzeError {
@@ -22,7 +27,7 @@ impl AnalyzeError {
         match self {
             AnalyzeError::Load(e) => e.is_usage(),
             AnalyzeError::Usage(_) => true,
-            AnalyzeError::Write(_) => false,
+            AnalyzeError::Write(_) | AnalyzeError::Data(_) => false,
         }
     }
 }

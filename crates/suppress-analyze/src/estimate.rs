@@ -27,6 +27,13 @@ const PER_PROFILE: u64 = 14;
 const ADDRESS_SHARE: (u64, u64) = (2, 5);
 /// Bytes held per quarantine row besides its address: the entry and its fingerprint slot.
 const PER_QUARANTINE_ROW: u64 = 48;
+/// A consent event kept until it is reduced (profile row, scope, time, action), plus its
+/// share of the sort.
+const PER_CONSENT_EVENT: u64 = 24;
+/// A subscription row of a service in use, held until it is set in its bitset; and each
+/// service's bitset, one bit per profile.
+const PER_SUBSCRIPTION_ROW: u64 = 8;
+
 /// The process itself: code, thread stacks, allocator arenas.
 const BASE: u64 = 32 << 20;
 
@@ -67,8 +74,10 @@ impl MemoryEstimate {
                     ("decoding", decoding(table, &sources, threads, false)),
                 ]
             }
-            // `analyze` does not read the delivery log.
-            TableKind::Log => Vec::new(),
+            // `analyze` does not read the delivery log; the deliveries table is a few rows.
+            TableKind::Log | TableKind::Deliveries | TableKind::History => Vec::new(),
+            TableKind::Subscriptions => vec![("subscriptions", rows * PER_SUBSCRIPTION_ROW)],
+            TableKind::Consent => vec![("consent", rows * PER_CONSENT_EVENT)],
             TableKind::Quarantine => {
                 let address = [names.source(kind, "address")];
                 vec![
@@ -123,6 +132,8 @@ impl Plan {
                 ("profiles", self.profiles.num_rows() * PER_PROFILE),
                 ("addresses", addresses_held(self.profiles.column_sizes(&address_sources).decoded)),
                 ("quarantine", quarantine),
+                ("subscriptions", self.subscriptions.as_ref().map_or(0, |t| t.num_rows() * PER_SUBSCRIPTION_ROW)),
+                ("consent", self.consent.as_ref().map_or(0, |t| t.num_rows() * PER_CONSENT_EVENT)),
                 ("decoding", decode),
                 ("process", BASE),
             ],

@@ -1,6 +1,11 @@
 //! What the rules and the outputs read: the indexes of one run, borrowed.
 
-use suppress_index::{AddressBook, AddressEntry, OptoutAddresses, ProfileIndex, QuarantineIndex, TargetList};
+use suppress_index::{
+    AddressBook, AddressEntry, OptoutAddresses, ProfileIndex, QuarantineIndex, ServiceSubscriptions, TargetList,
+};
+
+/// The service slot of a delivery without a service.
+pub const NO_SERVICE: u16 = u16::MAX;
 
 /// The loaded indexes, borrowed for the decision and the outputs.
 pub struct Indexes<'a> {
@@ -10,6 +15,10 @@ pub struct Indexes<'a> {
     /// Present only with `--propagate-optout`.
     pub optout_addresses: Option<&'a OptoutAddresses>,
     pub quarantine: Option<&'a QuarantineIndex>,
+    /// Per delivery: the slot of its service in `subscriptions`, or `NO_SERVICE`.
+    pub service_slot: &'a [u16],
+    /// The effective subscriptions to the services the deliveries go to.
+    pub subscriptions: &'a ServiceSubscriptions,
 }
 
 impl<'a> Indexes<'a> {

@@ -4,8 +4,8 @@
 //! - [`Plan::open`]: the input tables opened and checked before any decoding starts.
 //! - `load`: the load phases build the indexes (`suppress_index`) from the tables; [`Indexes`]
 //!   is what the rules and the outputs borrow of them.
-//! - [`rules`]: one module per exclusion reason, applied in contract order; reasons 1 to 8 in
-//!   one parallel pass over the target rows ([`rules::classify_all`]), reason 9 over the rows
+//! - [`rules`]: one module per exclusion reason, applied in contract order; reasons 1 to 9 in
+//!   one parallel pass over the target rows ([`rules::classify_all`]), reason 10 over the rows
 //!   still kept ([`rules::duplicate`]).
 //! - [`Counts`]: outcomes per delivery; [`Summary`]: `summary.json`, assembled from the indexes
 //!   and the counts; [`render_table`]: its stderr form; [`report`]: its HTML form.
@@ -32,12 +32,12 @@ mod summary;
 mod table;
 
 pub use clock::{NoProgress, Progress};
-pub use config::{parse_as_of, Config};
+pub use config::{parse_as_of, parse_instant, Config};
 pub use counts::{count_by_delivery, Counts};
 pub use error::AnalyzeError;
 pub use estimate::{human_bytes, MemoryEstimate};
 pub use execute::Analysis;
-pub use indexes::Indexes;
+pub use indexes::{Indexes, NO_SERVICE};
 pub use plan::Plan;
 pub use summary::{DeliverySummary, Summary, TableSummary};
 pub use table::render_table;

@@ -1,20 +1,26 @@
 //! The load phases: the opened input tables become the indexes of one run, in this order.
 //!
 //! 1. targets (delivery_id, profile_id, channel): the deliveries, and the channels in use;
+//!    then the deliveries table: each delivery's properties, and the services in use;
 //! 2. profile ids and the opt-out flags of those channels;
-//! 3. the targeted profile rows of each channel, marked in a dense bitset;
-//! 4. the address columns of those channels, canonicalized, keeping only the targeted rows
-//!    (and, with `--propagate-optout`, the opted-out profiles' addresses), at the same time as
-//! 5. the quarantine, reduced to the addresses active entries exclude per channel.
+//! 3. the subscriptions to those services and the consent events (at the same time), then the
+//!    events applied: the effective opt-outs and subscriptions that the rules read;
+//! 4. the targeted profile rows of each channel, marked in a dense bitset;
+//! 5. the address columns of those channels, canonicalized, keeping only the targeted rows
+//!    (and, with `--propagate-optout`, the effectively opted-out profiles' addresses), at the
+//!    same time as
+//! 6. the quarantine, reduced to the addresses active entries exclude per channel.
 
 use rayon::prelude::*;
 use suppress_index::{
-    AddressBook, DenseBits, OptoutAddresses, ProfileIndex, ProfileOptions, QuarantineIndex, TargetList,
+    AddressBook, ConsentEvents, ConsentStats, DeliveryProperties, DeliveryTable, DenseBits, OptoutAddresses,
+    ProfileIndex, ProfileOptions, QuarantineIndex, ServiceSubscriptions, TargetList,
 };
 use suppress_model::Channel;
 
 use crate::clock::{rows, Clock};
 
+use crate::indexes::NO_SERVICE;
 use crate::plan::{self, Plan};
 use crate::{AnalyzeError, Indexes};
 
@@ -28,6 +34,16 @@ pub(crate) struct Loaded {
     /// Empty unless `--propagate-optout`.
     pub optout_addresses: OptoutAddresses,
     pub quarantine: Option<QuarantineIndex>,
+    /// Per delivery (in `targets.deliveries` order): its properties.
+    pub properties: Vec<DeliveryProperties>,
+    /// Per delivery: its slot in `subscriptions`, or [`NO_SERVICE`].
+    pub service_slot: Vec<u16>,
+    /// What the deliveries table held, when given.
+    pub deliveries_read: Option<DeliveriesRead>,
+    /// The effective subscriptions to the services in use.
+    pub subscriptions: ServiceSubscriptions,
+    /// What the consent events did, when `--consent` is given.
+    pub consent: Option<ConsentStats>,
 }
 
 impl Loaded {
@@ -38,14 +54,39 @@ impl Loaded {
             TargetList::load(&plan.targets, &config.names, &plan::target_options(config))
         })?;
         let channels = targets.channels();
+        let (properties, deliveries_read) = delivery_properties(plan, &targets)?;
+        let mut services: Vec<String> = properties.iter().filter_map(|p| p.service.clone()).collect();
+        services.sort();
+        services.dedup();
+        if let Some((d, p)) = targets.deliveries.iter().zip(&properties).find(|(_, p)| p.service.is_some()) {
+            if plan.subscriptions.is_none() && plan.consent.is_none() {
+                let deliveries = plan.deliveries.as_ref().expect("a service comes from the deliveries table");
+                return Err(AnalyzeError::Data(format!(
+                    "{}: delivery {:?} goes to the subscribers of service {:?}, but neither --subscriptions nor \
+                     --consent is given: nothing says who is subscribed",
+                    deliveries.path.display(),
+                    d.id,
+                    p.service.as_deref().unwrap_or_default()
+                )));
+            }
+        }
         let profile_options = ProfileOptions {
             channels: channels.clone(),
             allow_missing_optout: config.allow_missing_optout,
             skip_bad_rows: config.skip_bad_rows,
         };
-        let profiles = clock.time("load_profiles", &rows(plan.profiles.num_rows()), || {
+        let mut profiles = clock.time("load_profiles", &rows(plan.profiles.num_rows()), || {
             ProfileIndex::load(&plan.profiles, &config.names, &profile_options)
         })?;
+        let (mut subscriptions, consent) = load_consent(plan, &profiles, services, clock)?;
+        let consent = consent.map(|mut events| {
+            events.apply(&mut profiles, &mut subscriptions, config.exported_at.is_some());
+            events.stats
+        });
+        let service_slot = properties
+            .iter()
+            .map(|p| p.service.as_deref().and_then(|s| subscriptions.slot(s)).unwrap_or(NO_SERVICE))
+            .collect();
         let targeted =
             clock.time("mark_targeted", &rows(targets.len() as u64), || targeted_rows(&targets, &profiles, &channels));
         let load_addresses = || {
@@ -70,7 +111,7 @@ impl Loaded {
                         &config.names,
                         &channels,
                         &config.canonicalizer,
-                        config.as_of_nanos(),
+                        config.as_of_micros(),
                         config.skip_bad_rows,
                     )
                 };
@@ -81,7 +122,19 @@ impl Loaded {
                 (addresses?, Some(quarantine?))
             }
         };
-        Ok(Loaded { targets, channels, profiles, addresses, optout_addresses, quarantine })
+        Ok(Loaded {
+            targets,
+            channels,
+            profiles,
+            addresses,
+            optout_addresses,
+            quarantine,
+            properties,
+            service_slot,
+            deliveries_read,
+            subscriptions,
+            consent,
+        })
     }
 
     /// The indexes as the rules and the outputs read them.
@@ -92,6 +145,68 @@ impl Loaded {
             addresses: &self.addresses,
             optout_addresses: propagate_optout.then_some(&self.optout_addresses),
             quarantine: self.quarantine.as_ref(),
+            service_slot: &self.service_slot,
+            subscriptions: &self.subscriptions,
+        }
+    }
+}
+
+/// The deliveries table's rows, and how many of them no target row uses.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DeliveriesRead {
+    pub rows: u64,
+    pub unused: u64,
+}
+
+/// Per delivery of `targets`, its properties from the deliveries table (or the defaults), and
+/// the table's row count with how many of its rows no target row uses.
+fn delivery_properties(
+    plan: &Plan,
+    targets: &TargetList,
+) -> Result<(Vec<DeliveryProperties>, Option<DeliveriesRead>), AnalyzeError> {
+    let Some(table) = &plan.deliveries else {
+        return Ok((vec![DeliveryProperties::default(); targets.deliveries.len()], None));
+    };
+    let deliveries = DeliveryTable::load(table, &plan.config.names)?;
+    let properties = targets.deliveries.iter().map(|d| deliveries.properties(&d.id)).collect();
+    let used: std::collections::HashSet<&str> = targets.deliveries.iter().map(|d| d.id.as_str()).collect();
+    let unused = deliveries.by_id.keys().filter(|id| !used.contains(id.as_str())).count() as u64;
+    Ok((properties, Some(DeliveriesRead { rows: deliveries.rows_read, unused })))
+}
+
+/// The subscriptions to `services` and the consent events, read at the same time.
+fn load_consent(
+    plan: &Plan,
+    profiles: &ProfileIndex,
+    services: Vec<String>,
+    clock: &mut Clock,
+) -> Result<(ServiceSubscriptions, Option<ConsentEvents>), AnalyzeError> {
+    let config = &plan.config;
+    let (as_of, exported_at) = (config.as_of_micros(), config.exported_at_micros());
+    let subscriptions = |services: Vec<String>| match &plan.subscriptions {
+        Some(table) => {
+            ServiceSubscriptions::load(table, &config.names, profiles, services, as_of, config.skip_bad_rows)
+        }
+        None => Ok(ServiceSubscriptions::empty(services, profiles.len())),
+    };
+    let consent = |table: &suppress_load::Table| {
+        ConsentEvents::load(table, &config.names, profiles, as_of, exported_at, config.skip_bad_rows)
+    };
+    match (&plan.subscriptions, &plan.consent) {
+        (None, None) => Ok((subscriptions(services)?, None)),
+        (Some(table), None) => {
+            Ok((clock.time("load_subscriptions", &rows(table.num_rows()), || subscriptions(services))?, None))
+        }
+        (None, Some(events)) => {
+            let consent = clock.time("load_consent", &rows(events.num_rows()), || consent(events))?;
+            Ok((subscriptions(services)?, Some(consent)))
+        }
+        (Some(table), Some(events)) => {
+            let (subscriptions, consent) = clock.time_both(
+                ("load_subscriptions", &rows(table.num_rows()), move || subscriptions(services)),
+                ("load_consent", &rows(events.num_rows()), || consent(events)),
+            );
+            Ok((subscriptions?, Some(consent?)))
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The plan of a run: its inputs opened and checked before any decoding starts.
 
-use suppress_index::{QuarantineIndex, TargetList, TargetOptions};
+use suppress_index::{ConsentEvents, DeliveryTable, QuarantineIndex, ServiceSubscriptions, TargetList, TargetOptions};
 use suppress_load::Table;
 
 use crate::{AnalyzeError, Config};
@@ -12,6 +12,9 @@ pub struct Plan {
     pub profiles: Table,
     pub targets: Table,
     pub quarantine: Option<Table>,
+    pub deliveries: Option<Table>,
+    pub subscriptions: Option<Table>,
+    pub consent: Option<Table>,
 }
 
 impl Plan {
@@ -19,15 +22,21 @@ impl Plan {
         let targets = Table::open(&config.targets)?;
         targets.check_columns(&TargetList::columns(&config.names, &target_options(&config)))?;
         let profiles = Table::open(&config.profiles)?;
-        let quarantine = match &config.quarantine {
-            Some(path) => {
-                let table = Table::open(path)?;
-                table.check_columns(&QuarantineIndex::columns(&config.names))?;
-                Some(table)
-            }
-            None => None,
+        let open = |path: &Option<std::path::PathBuf>, columns: Vec<suppress_load::ColumnSpec>| {
+            path.as_ref()
+                .map(|path| {
+                    let table = Table::open(path)?;
+                    table.check_columns(&columns)?;
+                    Ok::<_, AnalyzeError>(table)
+                })
+                .transpose()
         };
-        Ok(Plan { config, profiles, targets, quarantine })
+        let names = &config.names;
+        let quarantine = open(&config.quarantine, QuarantineIndex::columns(names))?;
+        let deliveries = open(&config.deliveries, DeliveryTable::columns(names))?;
+        let subscriptions = open(&config.subscriptions, ServiceSubscriptions::columns(names))?;
+        let consent = open(&config.consent, ConsentEvents::columns(names))?;
+        Ok(Plan { config, profiles, targets, quarantine, deliveries, subscriptions, consent })
     }
 }
 

@@ -9,8 +9,10 @@ use suppress_model::Reason;
 use crate::{Counts, Summary};
 
 /// Kept, then one colour per reason in contract order (colour-blind-safe palette).
-const COLOURS: [&str; 10] =
-    ["#2e7d32", "#6d6d6d", "#d55e00", "#e69f00", "#b5b5b5", "#cc79a7", "#8c564b", "#000000", "#0072b2", "#56b4e9"];
+const COLOURS: [&str; Reason::COUNT + 1] = [
+    "#2e7d32", "#6d6d6d", "#d55e00", "#e69f00", "#f0e442", "#b5b5b5", "#cc79a7", "#8c564b", "#000000", "#0072b2",
+    "#56b4e9",
+];
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
@@ -128,16 +130,17 @@ fn chart(summary: &Summary) -> String {
 }
 
 fn table(summary: &Summary) -> String {
-    let mut t = String::from("<table>\n<tr><th class=\"l\">delivery</th><th class=\"l\">channel</th><th>targeted</th><th>kept</th><th>kept %</th>");
+    let mut t = String::from("<table>\n<tr><th class=\"l\">delivery</th><th class=\"l\">channel</th><th class=\"l\">service</th><th>targeted</th><th>kept</th><th>kept %</th>");
     for r in Reason::ALL {
         let _ = write!(t, "<th>{}</th>", r.name().replace('_', " "));
     }
     t.push_str("</tr>\n");
-    let row = |t: &mut String, class: &str, id: &str, channel: &str, c: &Counts| {
+    let row = |t: &mut String, class: &str, id: &str, channel: &str, service: Option<&str>, c: &Counts| {
         let _ = write!(
             t,
-            "<tr class=\"{class}\"><td class=\"l\">{}</td><td class=\"l\">{channel}</td><td>{}</td><td>{}</td><td>{}</td>",
+            "<tr class=\"{class}\"><td class=\"l\">{}</td><td class=\"l\">{channel}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td>",
             escape(id),
+            escape(service.unwrap_or("")),
             grouped(c.targeted()),
             grouped(c.kept()),
             percent(c.kept(), c.targeted())
@@ -148,9 +151,9 @@ fn table(summary: &Summary) -> String {
         t.push_str("</tr>\n");
     };
     for d in &summary.deliveries {
-        row(&mut t, "", &d.delivery_id, &d.channel, &d.counts);
+        row(&mut t, "", &d.delivery_id, &d.channel, d.service.as_deref(), &d.counts);
     }
-    row(&mut t, "total", "Total", "", &summary.totals);
+    row(&mut t, "total", "Total", "", None, &summary.totals);
     t.push_str("</table>\n");
     t
 }
@@ -164,24 +167,34 @@ mod tests {
     fn escapes_delivery_ids_and_lists_every_delivery() {
         let mut counts = Counts::default();
         counts.0[0] = 3;
-        counts.0[9] = 1;
+        counts.0[10] = 1;
+        counts.0[4] = 2;
+        let delivery = |id: &str, channel: &str, service: Option<&str>| DeliverySummary {
+            delivery_id: id.into(),
+            channel: channel.into(),
+            service: service.map(Into::into),
+            weight: 5,
+            contact_date: "2026-11-01T00:00:00Z".into(),
+            control_percent: 0.0,
+            counts,
+        };
         let summary = Summary {
             suppress_version: "0",
             inputs: Default::default(),
             warnings: vec!["careful <b>".into()],
             options: serde_json::json!({"as_of": "2026-11-01T00:00:00Z"}),
-            deliveries: vec![
-                DeliverySummary { delivery_id: "<script>".into(), channel: "email".into(), counts },
-                DeliverySummary { delivery_id: "sms-1".into(), channel: "sms".into(), counts },
-            ],
+            deliveries: vec![delivery("<script>", "email", Some("news&letter")), delivery("sms-1", "sms", None)],
             totals: counts,
+            consent: None,
             timings_ms: vec![],
         };
         let html = render_html(&summary);
         assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"));
         assert!(html.contains("sms-1"));
         assert!(html.contains("careful &lt;b&gt;"));
-        assert!(html.contains("<svg") && html.contains("duplicate: 1 (25.0%)"));
+        assert!(html.contains("<svg") && html.contains("duplicate: 1 (16.7%)"), "{html}");
+        assert!(html.contains("not_subscribed: 2 (33.3%)") && html.contains("<th>not subscribed</th>"));
+        assert!(html.contains("news&amp;letter"));
         assert_eq!(grouped(1234567), "1,234,567");
         assert_eq!(grouped(123), "123");
         assert_eq!(grouped(1000), "1,000");

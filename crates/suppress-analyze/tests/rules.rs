@@ -252,16 +252,18 @@ fn deliveries_are_delivery_id_and_canonical_channel() {
 
 #[test]
 fn quarantine_expiry_is_strictly_after_as_of() {
-    let profiles_rows: Vec<Profile> = (1..=4).map(|i| (i, false, false, false, None, None)).collect();
-    let emails = ["at@x.io", "after@x.io", "never@x.io", "before@x.io"];
+    let profiles_rows: Vec<Profile> = (1..=5).map(|i| (i, false, false, false, None, None)).collect();
+    let emails = ["at@x.io", "after@x.io", "never@x.io", "before@x.io", "nano@x.io"];
     let profiles_rows: Vec<Profile> =
         profiles_rows.iter().zip(emails).map(|(p, e)| (p.0, p.1, p.2, p.3, Some(e), None)).collect();
     let rows = run(
         &profiles_rows,
-        &[("d", 1, "email"), ("d", 2, "email"), ("d", 3, "email"), ("d", 4, "email")],
+        &[("d", 1, "email"), ("d", 2, "email"), ("d", 3, "email"), ("d", 4, "email"), ("d", 5, "email")],
         Some(&[
             ("at@x.io", "email", "quarantined", Some(AS_OF)),
-            ("after@x.io", "email", "quarantined", Some("2026-11-01T00:00:00.000000001Z")),
+            ("after@x.io", "email", "quarantined", Some("2026-11-01T00:00:00.000001Z")),
+            // Times are truncated to whole microseconds when read: 1 ns after --as-of is at it.
+            ("nano@x.io", "email", "quarantined", Some("2026-11-01T00:00:00.000000999Z")),
             ("never@x.io", "email", "quarantined", None),
             ("before@x.io", "email", "quarantined", Some("2026-10-31T23:59:59Z")),
         ]),
@@ -273,6 +275,7 @@ fn quarantine_expiry_is_strictly_after_as_of() {
             o(2, "quarantined", Some("after@x.io")),
             o(3, "quarantined", Some("never@x.io")),
             o(4, "kept", Some("before@x.io")),
+            o(5, "kept", Some("nano@x.io")),
         ]
     );
 }

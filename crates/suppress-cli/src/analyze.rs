@@ -3,32 +3,43 @@
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use suppress_analyze::{human_bytes, parse_as_of, render_table, Config, Plan};
+use suppress_analyze::{human_bytes, parse_as_of, parse_instant, render_table, Config, Plan};
 use suppress_model::{Canonicalizer, Channel, CountryCode};
 
 use crate::limits::memory_limit;
 use crate::progress::{Spinners, Tracked};
-use crate::{alloc, column_names, lock_output, with_threads, Failure};
+use crate::{alloc, column_names, inputs, lock_output, with_threads, Failure};
 
 const ABOUT: &str = "Decide for every target row whether the message goes out, or the first reason it does not.";
 
 const LONG_ABOUT: &str = "\
 Decide for every target row whether the message goes out, or the first reason it does not.
 
-INPUTS (each a Parquet file, or a directory of Parquet files read as one table)
-  --profiles    profile_id (required, unique), optout, optout_email, optout_sms, optout_phone,
-                optout_fax, optout_push, optout_direct_mail, and the address columns email,
-                mobile_phone, phone, fax, push_token, postal_address. Only the columns of the
-                channels your deliveries use are read.
-  --targets     delivery_id (string or integer), profile_id, channel (omit with --channel).
-  --quarantine  address, channel, status (denylisted, quarantined, allowlisted, valid and their
-                aliases), expires_at (optional timestamp or date; null never expires).
+INPUTS (each a Parquet file, or a directory of Parquet files read as one table, with hive
+KEY=VALUE folders as columns; --inputs DIR finds each as DIR/NAME.parquet or DIR/NAME/)
+  --profiles       profile_id (required, unique), optout, optout_email, optout_sms, optout_phone,
+                   optout_fax, optout_push, optout_direct_mail, and the address columns email,
+                   mobile_phone, phone, fax, push_token, postal_address. Only the columns of the
+                   channels your deliveries use are read.
+  --targets        delivery_id (string or integer), profile_id, channel (omit with --channel).
+  --quarantine     address, channel, status (denylisted, quarantined, allowlisted, valid and their
+                   aliases), expires_at (optional timestamp or date; null never expires).
+  --deliveries     delivery_id; optional service (its subscribers only), weight, contact_date,
+                   control_percent. Any bad row here fails the run, even with --skip-bad-rows.
+  --subscriptions  profile_id, service, expires_at (optional): who is subscribed, as exported.
+  --consent        profile_id, at, action (opt_out, opt_in and aliases such as unsubscribe, stop,
+                   subscribe, start), channel and service (optional: the event's scope).
   Strings may be any Arrow string type, ids any integer type, flags Boolean or integer
   (0 = false, null = false). Other columns are ignored. Rename with --map or --preset.
 
-RULES (first that applies): unknown_profile, optout_all, optout_channel, missing_address,
-invalid_address, optout_address (--propagate-optout only), denylisted, quarantined, duplicate
-(per delivery, the smallest profile_id of one canonical address is kept).
+CONSENT: events after --as-of, and at or before --exported-at, are ignored; per profile and
+scope the latest event decides (opt_out on a tie). Without --exported-at a deciding opt_in is
+ignored (it cannot be told from one the export already overruled): give --exported-at.
+
+RULES (first that applies): unknown_profile, optout_all, optout_channel, not_subscribed,
+missing_address, invalid_address, optout_address (--propagate-optout only), denylisted,
+quarantined, duplicate (per delivery, the smallest profile_id of one canonical address is
+kept). Opt-outs and subscriptions are the exports' as changed by the consent events.
 
 OUTPUTS in --out DIR, written atomically: recipients.parquet (delivery_id, channel, profile_id,
 address), exclusions.parquet (... reason, address), summary.json; a table on stderr.
@@ -42,6 +53,9 @@ SAFETY NETS
 
 const EXAMPLE: &str = "\
 EXAMPLES
+  suppress analyze --inputs data/ --default-country 33 --as-of 2026-11-01T00:00:00Z \\
+      --exported-at 2026-10-31T22:00:00Z --out out/
+
   suppress analyze --profiles data/profiles.parquet --targets data/targets.parquet \\
       --quarantine data/quarantine.parquet --default-country 33 --out out/
 
@@ -53,15 +67,32 @@ Exit codes: 0 success, 1 data error, 2 usage error.";
 #[derive(clap::Args)]
 #[command(about = ABOUT, long_about = LONG_ABOUT, after_long_help = EXAMPLE, after_help = "Run with --help for the input columns, rules, outputs and examples.")]
 pub struct Args {
+    /// A folder holding the tables as NAME.parquet or NAME/ (profiles, targets, quarantine,
+    /// deliveries, subscriptions, consent); a flag naming a table wins over it.
+    #[arg(long, value_name = "DIR")]
+    inputs: Option<PathBuf>,
     /// Profiles table: a Parquet file or a directory of them.
     #[arg(long, value_name = "PATH")]
-    profiles: PathBuf,
+    profiles: Option<PathBuf>,
     /// Target lists of the deliveries: a Parquet file or a directory of them.
     #[arg(long, value_name = "PATH")]
-    targets: PathBuf,
+    targets: Option<PathBuf>,
     /// Address quarantine table (optional): a Parquet file or a directory of them.
     #[arg(long, value_name = "PATH")]
     quarantine: Option<PathBuf>,
+    /// Deliveries table (optional): each delivery's service, weight, contact date, control share.
+    #[arg(long, value_name = "PATH")]
+    deliveries: Option<PathBuf>,
+    /// Subscriptions to services (optional): profile_id, service, expires_at.
+    #[arg(long, value_name = "PATH")]
+    subscriptions: Option<PathBuf>,
+    /// Consent events since the exports (optional): profile_id, at, action, channel, service.
+    #[arg(long, value_name = "PATH")]
+    consent: Option<PathBuf>,
+    /// When the profile and subscription exports were taken (RFC 3339): consent events at or
+    /// before it are already in them, and only after it is a deciding opt_in believed.
+    #[arg(long, value_name = "RFC3339")]
+    exported_at: Option<String>,
     /// Directory for recipients.parquet, exclusions.parquet and summary.json (created if needed).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -110,8 +141,21 @@ pub struct Args {
 }
 
 fn config(args: &Args) -> Result<Config, String> {
-    let mut config = Config::new(args.profiles.clone(), args.targets.clone());
-    config.quarantine = args.quarantine.clone();
+    let dir = args.inputs.as_deref();
+    if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+        return Err(format!("--inputs {}: not a directory", dir.display()));
+    }
+    let mut config = Config::new(
+        inputs::required(args.profiles.clone(), dir, "profiles")?,
+        inputs::required(args.targets.clone(), dir, "targets")?,
+    );
+    config.quarantine = inputs::resolve(args.quarantine.clone(), dir, "quarantine")?;
+    config.deliveries = inputs::resolve(args.deliveries.clone(), dir, "deliveries")?;
+    config.subscriptions = inputs::resolve(args.subscriptions.clone(), dir, "subscriptions")?;
+    config.consent = inputs::resolve(args.consent.clone(), dir, "consent")?;
+    if let Some(text) = &args.exported_at {
+        config.exported_at = Some(parse_instant("--exported-at", text)?);
+    }
     if let Some(name) = &args.channel {
         config.channel = Some(
             Channel::parse(name)

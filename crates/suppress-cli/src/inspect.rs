@@ -7,7 +7,9 @@ use anyhow::anyhow;
 use arrow::array::new_empty_array;
 use arrow::datatypes::DataType;
 use suppress_analyze::MemoryEstimate;
-use suppress_load::column::{DeliveryIdColumn, ExpiryColumn, FlagColumn, IdColumn, StrColumn};
+use suppress_load::column::{
+    DeliveryIdColumn, FlagColumn, IdColumn, IntegerColumn, NumberColumn, StrColumn, TimeColumn,
+};
 use suppress_load::{ColumnNames, Table, TableKind};
 
 use crate::{column_names, Failure};
@@ -24,7 +26,8 @@ Exits 1 when a column that every run needs is missing or has a type analyze cann
 pub struct Args {
     /// A Parquet file or a directory of Parquet files.
     path: PathBuf,
-    /// Table kind: profiles, quarantine, targets or log (guessed from the columns when left out).
+    /// Table kind: profiles, quarantine, targets, deliveries, subscriptions, consent, history or
+    /// log (guessed from the columns when left out).
     #[arg(long = "as", value_name = "KIND")]
     kind: Option<String>,
     /// Read a contract column from another column name, e.g. profiles.email=EmailAddress.
@@ -51,6 +54,21 @@ fn role(kind: TableKind, column: &str) -> (&'static str, &'static str) {
         (TableKind::Log, "at") => ("expiry", "always"),
         (TableKind::Log, "reason") => ("string", "optional"),
         (TableKind::Log, _) => ("string", "always"),
+        (TableKind::Deliveries, "delivery_id") => ("delivery", "always"),
+        (TableKind::Deliveries, "service") => ("string", "optional"),
+        (TableKind::Deliveries, "weight") => ("integer", "optional"),
+        (TableKind::Deliveries, "contact_date") => ("expiry", "optional"),
+        (TableKind::Deliveries, _) => ("number", "optional"),
+        (TableKind::Subscriptions, "profile_id") => ("id", "always"),
+        (TableKind::Subscriptions, "expires_at") => ("expiry", "optional"),
+        (TableKind::Subscriptions, _) => ("string", "always"),
+        (TableKind::Consent, "profile_id") => ("id", "always"),
+        (TableKind::Consent, "at") => ("expiry", "always"),
+        (TableKind::Consent, "action") => ("string", "always"),
+        (TableKind::Consent, _) => ("string", "optional"),
+        (TableKind::History, "profile_id") => ("id", "always"),
+        (TableKind::History, "sent_at") => ("expiry", "always"),
+        (TableKind::History, _) => ("string", "always"),
     }
 }
 
@@ -58,9 +76,11 @@ fn role(kind: TableKind, column: &str) -> (&'static str, &'static str) {
 fn accepts(role: &str, data_type: &DataType) -> Result<(), &'static str> {
     let empty = new_empty_array(data_type);
     let result = match role {
-        "id" | "count" => IdColumn::try_new(&empty).map(drop),
+        "id" => IdColumn::try_new(&empty).map(drop),
+        "count" | "integer" => IntegerColumn::try_new(&empty).map(drop),
+        "number" => NumberColumn::try_new(&empty).map(drop),
         "flag" => FlagColumn::try_new(&empty).map(drop),
-        "expiry" => ExpiryColumn::try_new(&empty).map(drop),
+        "expiry" => TimeColumn::try_new(&empty).map(drop),
         "delivery" => DeliveryIdColumn::try_new(&empty).map(drop),
         _ => StrColumn::try_new(&empty).map(drop),
     };
@@ -69,8 +89,16 @@ fn accepts(role: &str, data_type: &DataType) -> Result<(), &'static str> {
 
 fn guess(table: &Table, names: &ColumnNames) -> TableKind {
     let has = |kind, name| table.has_column(names.source(kind, name));
-    if has(TableKind::Targets, "delivery_id") {
+    if has(TableKind::Targets, "delivery_id") && has(TableKind::Targets, "profile_id") {
         TableKind::Targets
+    } else if has(TableKind::Deliveries, "delivery_id") {
+        TableKind::Deliveries
+    } else if has(TableKind::Consent, "action") && has(TableKind::Consent, "at") {
+        TableKind::Consent
+    } else if has(TableKind::History, "sent_at") {
+        TableKind::History
+    } else if has(TableKind::Subscriptions, "service") && has(TableKind::Subscriptions, "profile_id") {
+        TableKind::Subscriptions
     } else if has(TableKind::Log, "outcome") && has(TableKind::Log, "at") {
         TableKind::Log
     } else if has(TableKind::Quarantine, "status") && has(TableKind::Quarantine, "address") {
@@ -89,8 +117,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     })?;
     let (kind, guessed) = match &args.kind {
         Some(k) => (
-            TableKind::parse(k)
-                .ok_or_else(|| usage(format!("--as {k:?}: use profiles, quarantine, targets or log")))?,
+            TableKind::parse(k).ok_or_else(|| {
+                let kinds: Vec<&str> = TableKind::ALL.iter().map(|t| t.name()).collect();
+                usage(format!("--as {k:?}: use one of {}", kinds.join(", ")))
+            })?,
             false,
         ),
         None => (guess(&table, &names), true),
@@ -128,7 +158,18 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let (role, needed) = role(kind, column);
         let shown = if source == column { column.to_string() } else { format!("{column} <- {source}") };
         let field = table.files.iter().map(|f| f.schema().field_with_name(source).ok().cloned()).collect::<Vec<_>>();
-        let status = if field.iter().all(Option::is_none) {
+        let partition = table.files.iter().all(|f| f.partition(source).is_some());
+        let status = if partition {
+            if matches!(role, "string" | "id" | "delivery") {
+                "ok (hive partition column)".to_string()
+            } else {
+                fatal += 1;
+                format!(
+                    "UNUSABLE TYPE: a hive partition column is a string; expected {}",
+                    accepts(role, &DataType::Utf8).unwrap_err()
+                )
+            }
+        } else if field.iter().all(Option::is_none) {
             if needed == "always" {
                 fatal += 1;
             }

@@ -5,6 +5,7 @@
 mod alloc;
 mod analyze;
 mod gen;
+mod inputs;
 mod inspect;
 mod limits;
 mod malloc;

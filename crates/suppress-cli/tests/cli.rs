@@ -260,6 +260,43 @@ fn the_committed_sample_runs() {
     }
 }
 
+/// The README's first command: the whole export folder with `--inputs`.
+#[test]
+fn the_readme_command_reads_every_table_of_the_sample() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    let dir = tempfile::tempdir().unwrap();
+    let run = suppress(&[
+        "analyze",
+        "--inputs",
+        p(&data),
+        "--default-country",
+        "33",
+        "--as-of",
+        "2026-11-01T00:00:00Z",
+        "--exported-at",
+        "2026-10-31T00:00:00Z",
+        "--out",
+        p(dir.path()),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let err = stderr(&run);
+    assert!(err.contains("unsubd") && err.contains("consent: ") && err.contains("newsletter"), "{err}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    for table in ["profiles", "targets", "quarantine", "deliveries", "subscriptions", "consent"] {
+        assert!(summary["inputs"][table]["rows"].as_u64().unwrap() > 0, "{table}");
+    }
+    assert!(summary["totals"]["excluded"]["not_subscribed"].as_u64().unwrap() > 0);
+    let events = &summary["consent"]["events"];
+    assert!(events["applied"].as_u64().unwrap() > 0 && events["ignored"]["future"].as_u64().unwrap() > 0);
+    assert!(events["ignored"]["in_export"].as_u64().unwrap() > 0 && events["superseded"].as_u64().unwrap() > 0);
+    let newsletter =
+        summary["deliveries"].as_array().unwrap().iter().find(|d| d["delivery_id"] == "2026-11-23-newsletter");
+    let newsletter = newsletter.unwrap();
+    assert_eq!((newsletter["service"].as_str(), newsletter["weight"].as_i64()), (Some("newsletter"), Some(3)));
+    assert_eq!(newsletter["contact_date"], "2026-11-01T08:00:00Z");
+}
+
 /// Usage and data errors: one line, the right exit code, and no output files.
 #[test]
 fn errors_are_one_line_with_exit_codes_and_leave_no_output() {

@@ -111,7 +111,8 @@ fn inspect_reports_schema_and_contract_columns() {
 
     let bad = suppress(&["inspect", file.to_str().unwrap(), "--as", "people"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("profiles, quarantine, targets or log"));
+    assert!(String::from_utf8_lossy(&bad.stderr)
+        .contains("profiles, quarantine, targets, deliveries, subscriptions, consent, history, log"));
 }
 
 #[test]

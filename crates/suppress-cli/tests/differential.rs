@@ -3,7 +3,8 @@
 //! The reference is written from the contract alone, single-threaded, with plain maps and
 //! no indexes, fingerprints, bitsets or sorting tricks. It shares only the address
 //! canonicalizers with the engine (they have their own unit tests in suppress-model).
-//! Every output row is compared, for several seeds, sizes, options and thread counts.
+//! Every output row is compared, for several seeds, sizes, options and thread counts, with and
+//! without the deliveries, subscriptions and consent tables and `--exported-at`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -16,6 +17,53 @@ use suppress_model::{AddressState, Canonicalizer, Channel, CountryCode, Quaranti
 use suppress_testkit::{read_batches, read_outputs, OutRow};
 
 const AS_OF: &str = "2026-11-01T00:00:00Z";
+const EXPORTED_AT: &str = "2026-10-31T00:00:00Z";
+
+/// The consent inputs of one comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Consent {
+    /// No deliveries, subscriptions or consent table.
+    None,
+    /// All three, without `--exported-at`.
+    Tables,
+    /// All three, with `--exported-at`.
+    TablesExportedAt,
+}
+
+/// Trim as the contract defines it (six ASCII spaces), written out again here.
+fn trim(text: &str) -> &str {
+    text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0B' | '\x0C'))
+}
+
+fn service(text: Option<String>) -> Option<String> {
+    text.map(|t| trim(&t).to_ascii_lowercase()).filter(|t| !t.is_empty())
+}
+
+fn micros(batch: &RecordBatch, name: &str, i: usize) -> Option<i64> {
+    let col = batch.column_by_name(name).unwrap().as_primitive::<TimestampMicrosecondType>();
+    col.is_valid(i).then(|| col.value(i))
+}
+
+/// A consent event's scope: ("all"), ("channel", name) or ("service", name).
+fn scope(channel: Option<String>, service_cell: Option<String>) -> (String, String) {
+    if let Some(s) = service(service_cell) {
+        return ("service".into(), s);
+    }
+    match channel.map(|c| trim(&c).to_ascii_lowercase()) {
+        None => ("all".into(), String::new()),
+        Some(c) if c.is_empty() || c == "all" => ("all".into(), String::new()),
+        Some(c) => ("channel".into(), Channel::parse(&c).expect("gen writes channel names").name().into()),
+    }
+}
+
+fn is_opt_out(action: &str) -> bool {
+    let a = trim(action).to_ascii_lowercase();
+    match a.as_str() {
+        "opt_out" | "optout" | "opt-out" | "unsubscribe" | "unsubscribed" | "stop" => true,
+        "opt_in" | "optin" | "opt-in" | "subscribe" | "subscribed" | "start" => false,
+        other => panic!("gen writes known actions, not {other:?}"),
+    }
+}
 
 fn text(batch: &RecordBatch, name: &str, i: usize) -> Option<String> {
     let col = batch.column_by_name(name).unwrap().as_string::<i32>();
@@ -39,10 +87,11 @@ struct Profile {
     optout: bool,
     channel_optout: HashMap<Channel, bool>,
     address: HashMap<Channel, Option<String>>,
+    subscribed: HashSet<String>,
 }
 
 /// The contract, applied row by row.
-fn reference(dir: &Path, canon: &Canonicalizer, propagate: bool) -> Vec<OutRow> {
+fn reference(dir: &Path, canon: &Canonicalizer, propagate: bool, consent: Consent) -> Vec<OutRow> {
     let mut profiles: HashMap<i64, Profile> = HashMap::new();
     for batch in read_batches(&dir.join("profiles.parquet")) {
         let ids = batch.column_by_name("profile_id").unwrap().as_primitive::<Int64Type>();
@@ -51,13 +100,67 @@ fn reference(dir: &Path, canon: &Canonicalizer, propagate: bool) -> Vec<OutRow> 
                 optout: flag(&batch, "optout", i),
                 channel_optout: Channel::ALL.iter().map(|c| (*c, flag(&batch, c.optout_column(), i))).collect(),
                 address: Channel::ALL.iter().map(|c| (*c, text(&batch, c.address_column(), i))).collect(),
+                subscribed: HashSet::new(),
             };
             assert!(profiles.insert(ids.value(i), profile).is_none(), "gen writes unique ids");
         }
     }
+    let as_of = parse_as_of(AS_OF).unwrap().timestamp_micros();
+    let mut services: HashMap<String, String> = HashMap::new();
+    if consent != Consent::None {
+        for batch in read_batches(&dir.join("deliveries.parquet")) {
+            for i in 0..batch.num_rows() {
+                if let Some(s) = service(text(&batch, "service", i)) {
+                    services.insert(text(&batch, "delivery_id", i).unwrap(), s);
+                }
+            }
+        }
+        for batch in read_batches(&dir.join("subscriptions.parquet")) {
+            let ids = batch.column_by_name("profile_id").unwrap().as_primitive::<Int64Type>();
+            for i in 0..batch.num_rows() {
+                let active = micros(&batch, "expires_at", i).is_none_or(|t| t > as_of);
+                if let (Some(p), true) = (profiles.get_mut(&ids.value(i)), active) {
+                    p.subscribed.insert(service(text(&batch, "service", i)).unwrap());
+                }
+            }
+        }
+        let exported_at =
+            (consent == Consent::TablesExportedAt).then(|| parse_as_of(EXPORTED_AT).unwrap().timestamp_micros());
+        // Per (profile, scope): the deciding (at, is_opt_out), the greatest.
+        let mut deciding: BTreeMap<(i64, (String, String)), (i64, bool)> = BTreeMap::new();
+        for batch in read_batches(&dir.join("consent.parquet")) {
+            let ids = batch.column_by_name("profile_id").unwrap().as_primitive::<Int64Type>();
+            for i in 0..batch.num_rows() {
+                let at = micros(&batch, "at", i).unwrap();
+                if at > as_of || exported_at.is_some_and(|e| at <= e) || !profiles.contains_key(&ids.value(i)) {
+                    continue;
+                }
+                let event = (at, is_opt_out(&text(&batch, "action", i).unwrap()));
+                let key = (ids.value(i), scope(text(&batch, "channel", i), text(&batch, "service", i)));
+                let entry = deciding.entry(key).or_insert(event);
+                *entry = (*entry).max(event);
+            }
+        }
+        for ((id, (kind, name)), (_, out)) in deciding {
+            if !out && exported_at.is_none() {
+                continue;
+            }
+            let p = profiles.get_mut(&id).unwrap();
+            match kind.as_str() {
+                "all" => p.optout = out,
+                "channel" => *p.channel_optout.get_mut(&Channel::parse(&name).unwrap()).unwrap() = out,
+                _ if out => {
+                    p.subscribed.remove(&name);
+                }
+                _ => {
+                    p.subscribed.insert(name);
+                }
+            }
+        }
+    }
     let canonical = |channel: Channel, raw: &Option<String>| canon.canonicalize(channel.address_kind(), raw.as_deref());
 
-    let as_of_micros = parse_as_of(AS_OF).unwrap().timestamp_micros();
+    let as_of_micros = as_of;
     let mut statuses: HashMap<(Channel, String), Vec<QuarantineStatus>> = HashMap::new();
     for batch in read_batches(&dir.join("quarantine.parquet")) {
         let expires = batch.column_by_name("expires_at").unwrap().as_primitive::<TimestampMicrosecondType>();
@@ -108,6 +211,10 @@ fn reference(dir: &Path, canon: &Canonicalizer, propagate: bool) -> Vec<OutRow> 
                 rows.push(row("optout_channel", None));
                 continue;
             }
+            if services.get(&delivery).is_some_and(|s| !p.subscribed.contains(s)) {
+                rows.push(row("not_subscribed", None));
+                continue;
+            }
             let (state, address) = canonical(channel, &p.address[&channel]);
             let reason = match state {
                 AddressState::Missing => {
@@ -152,13 +259,21 @@ fn reference(dir: &Path, canon: &Canonicalizer, propagate: bool) -> Vec<OutRow> 
     rows
 }
 
-fn engine(dir: &Path, canon: &Canonicalizer, propagate: bool, threads: usize) -> Vec<OutRow> {
+fn engine(dir: &Path, canon: &Canonicalizer, propagate: bool, consent: Consent, threads: usize) -> Vec<OutRow> {
     let mut config = Config::new(dir.join("profiles.parquet"), dir.join("targets.parquet"));
     config.quarantine = Some(dir.join("quarantine.parquet"));
+    if consent != Consent::None {
+        config.deliveries = Some(dir.join("deliveries.parquet"));
+        config.subscriptions = Some(dir.join("subscriptions.parquet"));
+        config.consent = Some(dir.join("consent.parquet"));
+    }
+    if consent == Consent::TablesExportedAt {
+        config.exported_at = Some(parse_as_of(EXPORTED_AT).unwrap());
+    }
     config.as_of = parse_as_of(AS_OF).unwrap();
     config.canonicalizer = *canon;
     config.propagate_optout = propagate;
-    let out = dir.join(format!("out-{threads}-{propagate}"));
+    let out = dir.join(format!("out-{threads}-{propagate}-{consent:?}"));
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
     pool.install(|| Plan::open(config).unwrap().execute(Some(&out)).unwrap());
     read_outputs(&out)
@@ -166,18 +281,23 @@ fn engine(dir: &Path, canon: &Canonicalizer, propagate: bool, threads: usize) ->
 
 fn compare(profiles: u64, seed: u64) {
     let dir = tempfile::tempdir().unwrap();
-    generate(dir.path(), &GenConfig { profiles, seed }).unwrap();
-    for (country, propagate) in [(None, false), (Some("33"), false), (Some("33"), true)] {
+    generate(dir.path(), &GenConfig::new(profiles, seed)).unwrap();
+    let variants = [
+        (None, false, Consent::None),
+        (Some("33"), false, Consent::Tables),
+        (Some("33"), true, Consent::None),
+        (Some("33"), true, Consent::TablesExportedAt),
+        (Some("33"), false, Consent::TablesExportedAt),
+    ];
+    for (country, propagate, consent) in variants {
         let canon = Canonicalizer::new(country.map(|c| CountryCode::parse(c).unwrap()));
-        let want = reference(dir.path(), &canon, propagate);
+        let want = reference(dir.path(), &canon, propagate, consent);
+        let what = format!("seed {seed}, {profiles} profiles, {country:?}, propagate {propagate}, {consent:?}");
         for threads in [1, 2] {
-            let got = engine(dir.path(), &canon, propagate, threads);
-            assert_eq!(got.len(), want.len(), "seed {seed}, {profiles} profiles, {country:?}, propagate {propagate}");
+            let got = engine(dir.path(), &canon, propagate, consent, threads);
+            assert_eq!(got.len(), want.len(), "{what}");
             for (g, w) in got.iter().zip(&want) {
-                assert_eq!(
-                    g, w,
-                    "seed {seed}, {profiles} profiles, {country:?}, propagate {propagate}, {threads} threads"
-                );
+                assert_eq!(g, w, "{what}, {threads} threads");
             }
         }
         // Every reason shows up, so the comparison exercises every rule.
@@ -196,6 +316,9 @@ fn compare(profiles: u64, seed: u64) {
             ];
             if propagate {
                 expected.push("optout_address");
+            }
+            if consent != Consent::None {
+                expected.push("not_subscribed");
             }
             for reason in expected {
                 assert!(reasons.contains(reason), "no {reason} row for seed {seed}");

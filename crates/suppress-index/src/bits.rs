@@ -18,6 +18,11 @@ impl DenseBits {
     }
 
     #[inline]
+    pub fn clear(&mut self, i: u32) {
+        self.words[(i / 64) as usize] &= !(1 << (i % 64));
+    }
+
+    #[inline]
     pub fn get(&self, i: u32) -> bool {
         self.words.get((i / 64) as usize).is_some_and(|w| w & (1 << (i % 64)) != 0)
     }

@@ -11,6 +11,10 @@
 //!   exclude, after the denylist > allowlist > quarantine precedence.
 //! - [`FingerprintMap`]: the address sets above, probed by a 64-bit fingerprint of the address
 //!   and confirmed by comparing the strings.
+//! - [`DeliveryTable`]: each delivery_id's service, weight, contact date and control share.
+//! - [`ServiceSubscriptions`]: per service a delivery goes to, the subscribed profile rows.
+//! - [`ConsentEvents`]: the consent events reduced to the deciding one per (profile, scope),
+//!   and applied to the profiles' flags and the subscriptions: the effective state.
 //! - [`BadRows`]: rows skipped under `--skip-bad-rows`, counted per column and cause.
 //!
 //! Builders scan their table in parallel (one batch per task, see `suppress_load::Table::scan`)
@@ -20,17 +24,23 @@
 mod addresses;
 mod bad_rows;
 mod bits;
+mod consent;
+mod deliveries;
 mod fingerprints;
 mod id_map;
 mod profiles;
 mod quarantine;
+mod subscriptions;
 mod targets;
 
 pub use addresses::{AddressBook, AddressEntry, OptoutAddresses};
 pub use bad_rows::BadRows;
 pub use bits::DenseBits;
+pub use consent::{ConsentEvents, ConsentStats};
+pub use deliveries::{DeliveryProperties, DeliveryTable, DEFAULT_WEIGHT};
 pub use fingerprints::{fingerprint, FingerprintMap};
 pub use id_map::IdMap;
 pub use profiles::{channel_bit, ProfileIndex, ProfileOptions, ACCEPTED, OPTOUT_ALL};
 pub use quarantine::{QuarantineIndex, QuarantineStats};
+pub use subscriptions::{ServiceSubscriptions, SubscriptionStats};
 pub use targets::{Delivery, TargetList, TargetOptions};

@@ -34,6 +34,8 @@ pub fn channel_bit(channel: Channel) -> u8 {
 #[derive(Debug, Clone)]
 pub struct ProfileIndex {
     pub ids: IdMap,
+    /// The channels whose opt-out columns were read (those some delivery uses).
+    pub channels: Vec<Channel>,
     /// Per table row: [`OPTOUT_ALL`], one [`channel_bit`] per channel, [`ACCEPTED`].
     pub flags: Vec<u8>,
     /// Accepted rows that opted out of everything.
@@ -138,6 +140,7 @@ impl ProfileIndex {
         let mut index = build(parts, skip, &id_source)?;
         index.rows_read = rows;
         index.warnings = warnings;
+        index.channels = options.channels.clone();
         // One pass over the flags per bitmap, the bitmaps in parallel.
         let bits: Vec<u8> =
             std::iter::once(OPTOUT_ALL).chain(options.channels.iter().map(|&c| channel_bit(c))).collect();
@@ -153,6 +156,29 @@ impl ProfileIndex {
     #[inline]
     pub fn row(&self, profile_id: i64) -> Option<u32> {
         self.ids.get(profile_id)
+    }
+
+    /// Sets (`on`) or clears opt-out `bit` ([`OPTOUT_ALL`] or a [`channel_bit`]) of accepted
+    /// row `row`, in its flags and in the bitmap of that bit; returns whether it changed.
+    /// This is how consent events make the export's state the effective one.
+    pub fn set_optout(&mut self, row: u32, bit: u8, on: bool) -> bool {
+        let flags = &mut self.flags[row as usize];
+        if (*flags & bit != 0) == on {
+            return false;
+        }
+        *flags ^= bit;
+        let bitmap = if bit == OPTOUT_ALL {
+            &mut self.optout_all
+        } else {
+            let channel = Channel::ALL.into_iter().find(|&c| channel_bit(c) == bit).expect("a channel bit");
+            &mut self.optout_by_channel[channel.index()]
+        };
+        if on {
+            bitmap.insert(row);
+        } else {
+            bitmap.remove(row);
+        }
+        true
     }
 
     #[inline]
@@ -214,6 +240,7 @@ fn build(parts: Vec<Part>, skip: bool, id_column: &str) -> Result<ProfileIndex, 
     let accepted = flags.iter().filter(|&&f| f & ACCEPTED != 0).count() as u64;
     Ok(ProfileIndex {
         ids,
+        channels: Vec::new(),
         flags,
         optout_all: RoaringBitmap::new(),
         optout_by_channel: Default::default(),

@@ -51,14 +51,15 @@ impl QuarantineIndex {
         ]
     }
 
-    /// Loads entries active at `as_of_nanos` (nanoseconds since the epoch, UTC) for `channels`;
+    /// Loads entries active at `as_of` (whole microseconds since the epoch, UTC; `expires_at` is
+    /// truncated to microseconds too, as the contract reads every time) for `channels`;
     /// rows of other channels are still checked and counted.
     pub fn load(
         table: &Table,
         names: &ColumnNames,
         channels: &[Channel],
         canonicalizer: &Canonicalizer,
-        as_of_nanos: i128,
+        as_of: i64,
         skip_bad_rows: bool,
     ) -> Result<QuarantineIndex, LoadError> {
         let columns = QuarantineIndex::columns(names);
@@ -67,7 +68,7 @@ impl QuarantineIndex {
             let addresses = batch.strings(ADDRESS)?.expect("required column");
             let channel_names = batch.strings(CHANNEL)?.expect("required column");
             let statuses = batch.strings(STATUS)?.expect("required column");
-            let expiry = batch.expiry(EXPIRES_AT)?;
+            let expiry = batch.times(EXPIRES_AT)?;
             let mut part = Part::default();
             part.stats.rows_read = batch.num_rows as u64;
             let mut canonical = String::new();
@@ -109,7 +110,7 @@ impl QuarantineIndex {
                     AddressState::Valid => part.stats.usable += 1,
                 }
                 // Active when it never expires or expires strictly after --as-of.
-                let active = expiry.as_ref().and_then(|e| e.get(i)).is_none_or(|t| t > as_of_nanos);
+                let active = expiry.as_ref().and_then(|e| e.micros(i)).is_none_or(|t| t > as_of);
                 if !active {
                     part.stats.expired += 1;
                     continue;

@@ -25,8 +25,10 @@ fn mismatch(array: &ArrayRef, expected: &'static str) -> TypeMismatch {
 const STRING_TYPES: &str = "a string (Utf8, LargeUtf8, Utf8View or dictionary of strings)";
 const ID_TYPES: &str = "an integer (Int8..Int64 or UInt8..UInt64)";
 const FLAG_TYPES: &str = "Boolean or an integer (0 = false)";
-const EXPIRY_TYPES: &str = "a timestamp (with or without time zone) or a date (Date32, Date64)";
+const TIME_TYPES: &str = "a timestamp (with or without time zone) or a date (Date32, Date64)";
 const DELIVERY_TYPES: &str = "a string or an integer";
+const INTEGER_TYPES: &str = "an integer (Int8..Int64 or UInt8..UInt64)";
+const NUMBER_TYPES: &str = "a number (an integer, floating-point or decimal type)";
 
 /// A string column of any encoding.
 #[derive(Debug, Clone)]
@@ -192,25 +194,26 @@ impl FlagColumn {
     }
 }
 
-/// An expiry column: instants as nanoseconds since the Unix epoch, UTC.
+/// A time column (`expires_at`, `at`, `contact_date`, ...): instants as nanoseconds since the
+/// Unix epoch, UTC, or as the whole microseconds the contract truncates every time to.
 ///
 /// `i128` holds every date and timestamp Arrow can express without overflow, so comparisons
 /// with `--as-of` are exact whatever the unit.
 #[derive(Debug, Clone)]
-pub struct ExpiryColumn {
+pub struct TimeColumn {
     /// Raw values in `nanos_per_unit` units (timestamps and Date64 reinterpreted as Int64).
-    values: ExpiryValues,
+    values: TimeValues,
     nanos_per_unit: i128,
 }
 
 #[derive(Debug, Clone)]
-enum ExpiryValues {
+enum TimeValues {
     Wide(Int64Array),
     Days(arrow::array::Date32Array),
 }
 
-impl ExpiryColumn {
-    pub fn try_new(array: &ArrayRef) -> Result<ExpiryColumn, TypeMismatch> {
+impl TimeColumn {
+    pub fn try_new(array: &ArrayRef) -> Result<TimeColumn, TypeMismatch> {
         let nanos_per_unit: i128 = match array.data_type() {
             DataType::Timestamp(unit, _) => match unit {
                 TimeUnit::Second => 1_000_000_000,
@@ -220,26 +223,87 @@ impl ExpiryColumn {
             },
             DataType::Date32 => 86_400 * 1_000_000_000,
             DataType::Date64 => 1_000_000,
-            _ => return Err(mismatch(array, EXPIRY_TYPES)),
+            _ => return Err(mismatch(array, TIME_TYPES)),
         };
         let values = if let DataType::Date32 = array.data_type() {
-            ExpiryValues::Days(array.as_primitive::<Date32Type>().clone())
+            TimeValues::Days(array.as_primitive::<Date32Type>().clone())
         } else {
             // Timestamps and Date64 are i64 underneath; the cast only relabels the buffer.
-            let wide = cast(array, &DataType::Int64).map_err(|_| mismatch(array, EXPIRY_TYPES))?;
-            ExpiryValues::Wide(wide.as_primitive().clone())
+            let wide = cast(array, &DataType::Int64).map_err(|_| mismatch(array, TIME_TYPES))?;
+            TimeValues::Wide(wide.as_primitive().clone())
         };
-        Ok(ExpiryColumn { values, nanos_per_unit })
+        Ok(TimeColumn { values, nanos_per_unit })
     }
 
     /// Nanoseconds since the epoch, `None` for null (never expires).
     #[inline]
     pub fn get(&self, i: usize) -> Option<i128> {
         let raw: i128 = match &self.values {
-            ExpiryValues::Wide(a) => a.is_valid(i).then(|| a.value(i).into())?,
-            ExpiryValues::Days(a) => a.is_valid(i).then(|| a.value(i).into())?,
+            TimeValues::Wide(a) => a.is_valid(i).then(|| a.value(i).into())?,
+            TimeValues::Days(a) => a.is_valid(i).then(|| a.value(i).into())?,
         };
         Some(raw * self.nanos_per_unit)
+    }
+
+    /// Row `i` truncated to whole microseconds toward the past (the contract's reading of
+    /// every time), `None` for null.
+    #[inline]
+    pub fn micros(&self, i: usize) -> Option<i64> {
+        self.get(i).map(micros_of_nanos)
+    }
+}
+
+/// Nanoseconds since the epoch truncated to whole microseconds toward the past, clamped to
+/// the `i64` range (which covers every date until the year 294247).
+#[inline]
+pub fn micros_of_nanos(nanos: i128) -> i64 {
+    nanos.div_euclid(1000).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
+/// An integer column of any width and signedness (`weight`, `error_count`), read as `i128`
+/// so that every value, negative or above `i64::MAX`, reaches the caller's range check.
+#[derive(Debug, Clone)]
+pub struct IntegerColumn(IdColumn);
+
+impl IntegerColumn {
+    pub fn try_new(array: &ArrayRef) -> Result<IntegerColumn, TypeMismatch> {
+        IdColumn::try_new(array).map(IntegerColumn).map_err(|_| mismatch(array, INTEGER_TYPES))
+    }
+
+    /// Row `i`, `None` for null.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<i128> {
+        match &self.0 {
+            IdColumn::Signed(a) => a.is_valid(i).then(|| a.value(i).into()),
+            IdColumn::Unsigned(a) => a.is_valid(i).then(|| a.value(i).into()),
+        }
+    }
+}
+
+/// A number column that may also be fractional (`control_percent`): any integer,
+/// floating-point or decimal type, read as `f64`.
+#[derive(Debug, Clone)]
+pub struct NumberColumn(arrow::array::Float64Array);
+
+impl NumberColumn {
+    pub fn try_new(array: &ArrayRef) -> Result<NumberColumn, TypeMismatch> {
+        let numeric = array.data_type().is_integer()
+            || array.data_type().is_floating()
+            || matches!(
+                array.data_type(),
+                DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..)
+            );
+        if !numeric {
+            return Err(mismatch(array, NUMBER_TYPES));
+        }
+        let wide = cast(array, &DataType::Float64).map_err(|_| mismatch(array, NUMBER_TYPES))?;
+        Ok(NumberColumn(wide.as_primitive().clone()))
+    }
+
+    /// Row `i`, `None` for null.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<f64> {
+        self.0.is_valid(i).then(|| self.0.value(i))
     }
 }
 
@@ -376,17 +440,48 @@ mod tests {
     #[test]
     fn expiry_in_nanoseconds_whatever_the_unit() {
         let d: ArrayRef = Arc::new(Date32Array::from(vec![Some(1), None]));
-        let col = ExpiryColumn::try_new(&d).unwrap();
+        let col = TimeColumn::try_new(&d).unwrap();
         assert_eq!(col.get(0), Some(86_400_000_000_000));
         assert_eq!(col.get(1), None);
         let s: ArrayRef = Arc::new(TimestampSecondArray::from(vec![2]).with_timezone("+02:00"));
-        assert_eq!(ExpiryColumn::try_new(&s).unwrap().get(0), Some(2_000_000_000));
+        assert_eq!(TimeColumn::try_new(&s).unwrap().get(0), Some(2_000_000_000));
         let ms: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![3]));
-        assert_eq!(ExpiryColumn::try_new(&ms).unwrap().get(0), Some(3_000_000));
+        assert_eq!(TimeColumn::try_new(&ms).unwrap().get(0), Some(3_000_000));
         let far: ArrayRef = Arc::new(Date32Array::from(vec![i32::MAX]));
-        assert_eq!(ExpiryColumn::try_new(&far).unwrap().get(0), Some(i128::from(i32::MAX) * 86_400_000_000_000));
+        assert_eq!(TimeColumn::try_new(&far).unwrap().get(0), Some(i128::from(i32::MAX) * 86_400_000_000_000));
         let text: ArrayRef = Arc::new(StringArray::from(vec!["2026-01-01"]));
-        assert!(ExpiryColumn::try_new(&text).is_err());
+        assert!(TimeColumn::try_new(&text).is_err());
+    }
+
+    #[test]
+    fn times_truncate_to_microseconds_toward_the_past() {
+        use arrow::array::TimestampNanosecondArray;
+        let ns: ArrayRef = Arc::new(TimestampNanosecondArray::from(vec![Some(1_999), Some(-1), Some(-1_000), None]));
+        let col = TimeColumn::try_new(&ns).unwrap();
+        assert_eq!((col.micros(0), col.micros(1), col.micros(2), col.micros(3)), (Some(1), Some(-1), Some(-1), None));
+        let far: ArrayRef = Arc::new(Date32Array::from(vec![i32::MAX]));
+        assert_eq!(TimeColumn::try_new(&far).unwrap().micros(0), Some(i64::MAX));
+    }
+
+    #[test]
+    fn integers_of_any_type_and_numbers_that_may_be_fractional() {
+        let u: ArrayRef = Arc::new(UInt64Array::from(vec![Some(u64::MAX), None]));
+        let col = IntegerColumn::try_new(&u).unwrap();
+        assert_eq!((col.get(0), col.get(1)), (Some(i128::from(u64::MAX)), None));
+        let i: ArrayRef = Arc::new(Int8Array::from(vec![-3]));
+        assert_eq!(IntegerColumn::try_new(&i).unwrap().get(0), Some(-3));
+        let f: ArrayRef = Arc::new(arrow::array::Float64Array::from(vec![1.5]));
+        assert!(IntegerColumn::try_new(&f).is_err());
+        let dec: ArrayRef = Arc::new(
+            arrow::array::Decimal128Array::from(vec![Some(1250), None]).with_precision_and_scale(10, 2).unwrap(),
+        );
+        let col = NumberColumn::try_new(&dec).unwrap();
+        assert_eq!((col.get(0), col.get(1)), (Some(12.5), None));
+        let f32s: ArrayRef = Arc::new(arrow::array::Float32Array::from(vec![f32::NAN]));
+        assert!(NumberColumn::try_new(&f32s).unwrap().get(0).unwrap().is_nan());
+        assert_eq!(NumberColumn::try_new(&i).unwrap().get(0), Some(-3.0));
+        let text: ArrayRef = Arc::new(StringArray::from(vec!["12"]));
+        assert!(NumberColumn::try_new(&text).is_err());
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub enum LoadError {
     #[error("{path}: row group {row_group}: cannot decode: {message}", path = .path.display())]
     Decode { path: PathBuf, row_group: usize, message: String },
 
+    /// A hive partition folder's name cannot be read.
+    #[error("{path}: {message}", path = .path.display())]
+    Partition { path: PathBuf, message: String },
+
     /// A column the run needs is not in the file.
     #[error("{path}: missing required column `{column}`{hint}", path = .path.display())]
     MissingColumn { path: PathBuf, column: String, hint: String },
@@ -55,6 +59,8 @@ impl LoadError {
 pub enum BadValue {
     #[error("null value")]
     Null,
+    #[error("empty value")]
+    Empty,
     #[error("value {0} is outside 0..=9223372036854775807")]
     OutOfRange(String),
     #[error("duplicate profile_id {0}")]
@@ -67,6 +73,14 @@ pub enum BadValue {
     UnknownOutcome(String),
     #[error("negative error_count {0}")]
     NegativeCount(i128),
+    #[error("unknown action {0:?}")]
+    UnknownAction(String),
+    #[error("duplicate delivery_id {0:?}")]
+    DuplicateDelivery(String),
+    #[error("control_percent {0} is not a number from 0 to 100")]
+    BadPercent(String),
+    #[error("weight {0} is outside the 64-bit integer range")]
+    BadWeight(String),
 }
 
 impl BadValue {
@@ -74,12 +88,17 @@ impl BadValue {
     pub fn cause(&self) -> &'static str {
         match self {
             BadValue::Null => "null",
+            BadValue::Empty => "empty",
             BadValue::OutOfRange(_) => "out_of_range",
             BadValue::DuplicateId(_) => "duplicate_id",
             BadValue::UnknownChannel(_) => "unknown_channel",
             BadValue::UnknownStatus(_) => "unknown_status",
             BadValue::UnknownOutcome(_) => "unknown_outcome",
             BadValue::NegativeCount(_) => "negative",
+            BadValue::UnknownAction(_) => "unknown_action",
+            BadValue::DuplicateDelivery(_) => "duplicate_delivery_id",
+            BadValue::BadPercent(_) => "bad_control_percent",
+            BadValue::BadWeight(_) => "bad_weight",
         }
     }
 }

@@ -1,7 +1,8 @@
-//! Reading the three input tables from Parquet, fast and with precise errors.
+//! Reading the input tables from Parquet, fast and with precise errors.
 //!
 //! - [`Table`]: one logical table, a Parquet file or a directory of them (a Spark or DuckDB
-//!   partitioned export). Each file is memory-mapped and its footer decoded once, up front, so
+//!   partitioned export, whose `KEY=VALUE` folders give its rows partition columns, see
+//!   [`Partition`]). Each file is memory-mapped and its footer decoded once, up front, so
 //!   a missing column or a file that is not Parquet fails before any work starts.
 //! - [`Table::scan`]: decodes only the requested columns ([`ColumnSpec`]), one reader per row
 //!   group, row groups in parallel on the current rayon pool, and hands each [`Batch`] to a
@@ -16,10 +17,12 @@
 pub mod column;
 mod error;
 mod mapping;
+mod partitions;
 mod scan;
 mod source;
 
 pub use error::{panic_message, BadValue, LoadError};
 pub use mapping::{ColumnNames, Preset, TableKind};
+pub use partitions::Partition;
 pub use scan::Batch;
 pub use source::{ColumnSizes, ColumnSpec, ParquetFile, Table};

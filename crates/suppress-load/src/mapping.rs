@@ -8,18 +8,39 @@ pub enum TableKind {
     Profiles,
     Quarantine,
     Targets,
+    /// What the campaign system knows of each delivery (service, weight, ...).
+    Deliveries,
+    /// Who is subscribed to which service.
+    Subscriptions,
+    /// The opt-in and opt-out events since the exports.
+    Consent,
+    /// The messages already sent (pressure rules).
+    History,
     /// The delivery log that `suppress quarantine` reads.
     Log,
 }
 
 impl TableKind {
-    pub const ALL: [TableKind; 4] = [TableKind::Profiles, TableKind::Quarantine, TableKind::Targets, TableKind::Log];
+    pub const ALL: [TableKind; 8] = [
+        TableKind::Profiles,
+        TableKind::Quarantine,
+        TableKind::Targets,
+        TableKind::Deliveries,
+        TableKind::Subscriptions,
+        TableKind::Consent,
+        TableKind::History,
+        TableKind::Log,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             TableKind::Profiles => "profiles",
             TableKind::Quarantine => "quarantine",
             TableKind::Targets => "targets",
+            TableKind::Deliveries => "deliveries",
+            TableKind::Subscriptions => "subscriptions",
+            TableKind::Consent => "consent",
+            TableKind::History => "history",
             TableKind::Log => "log",
         }
     }
@@ -51,6 +72,10 @@ impl TableKind {
                 &["address", "channel", "status", "expires_at", "error_count", "last_error_at", "updated_at", "reason"]
             }
             TableKind::Targets => &["delivery_id", "profile_id", "channel"],
+            TableKind::Deliveries => &["delivery_id", "service", "weight", "contact_date", "control_percent"],
+            TableKind::Subscriptions => &["profile_id", "service", "expires_at"],
+            TableKind::Consent => &["profile_id", "at", "action", "channel", "service"],
+            TableKind::History => &["profile_id", "channel", "sent_at"],
             TableKind::Log => &["address", "channel", "at", "outcome", "reason"],
         }
     }
@@ -158,6 +183,15 @@ mod tests {
                 .unwrap();
         assert_eq!(names.source(TableKind::Profiles, "email"), "EmailAddress");
         assert_eq!(names.source(TableKind::Targets, "profile_id"), "recipient_id");
+        let names = ColumnNames::new(
+            None,
+            &["deliveries.service=topic".into(), "consent.at=event_time".into(), "subscriptions.service=list".into()],
+        )
+        .unwrap();
+        assert_eq!(names.source(TableKind::Deliveries, "service"), "topic");
+        assert_eq!(names.source(TableKind::Consent, "at"), "event_time");
+        assert_eq!(names.source(TableKind::Subscriptions, "service"), "list");
+        assert!(ColumnNames::new(None, &["consent.expires_at=x".into()]).is_err());
         assert_eq!(names.source(TableKind::Profiles, "profile_id"), "profile_id");
     }
 

@@ -7,7 +7,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 use rayon::prelude::*;
 
-use crate::column::{DeliveryIdColumn, ExpiryColumn, FlagColumn, IdColumn, StrColumn};
+use crate::column::{DeliveryIdColumn, FlagColumn, IdColumn, IntegerColumn, NumberColumn, StrColumn, TimeColumn};
+use crate::partitions::Partition;
 use crate::{ColumnSpec, LoadError, ParquetFile, Table};
 
 /// Rows per decoded batch: large enough to amortize per-batch work, small enough for cache.
@@ -24,12 +25,19 @@ pub struct Batch<'a> {
     pub num_rows: usize,
     specs: &'a [ColumnSpec],
     columns: Vec<Option<ArrayRef>>,
+    /// Per requested column the file lacks: the partition column that stands for it.
+    partitions: Vec<Option<&'a Partition>>,
 }
 
 impl<'a> Batch<'a> {
-    fn new(file: &'a Path, file_row: u64, table_row: u64, specs: &'a [ColumnSpec], batch: &RecordBatch) -> Self {
-        let columns = specs.iter().map(|s| batch.column_by_name(&s.source).cloned()).collect();
-        Batch { file, file_row, table_row, num_rows: batch.num_rows(), specs, columns }
+    fn new(file: &'a ParquetFile, file_row: u64, table_row: u64, specs: &'a [ColumnSpec], batch: &RecordBatch) -> Self {
+        let columns: Vec<Option<ArrayRef>> = specs.iter().map(|s| batch.column_by_name(&s.source).cloned()).collect();
+        let partitions = specs
+            .iter()
+            .zip(&columns)
+            .map(|(s, c)| if c.is_some() { None } else { file.partition(&s.source) })
+            .collect();
+        Batch { file: &file.path, file_row, table_row, num_rows: batch.num_rows(), specs, columns, partitions }
     }
 
     /// The 1-based row number within the file of row `i` of this batch, for messages.
@@ -37,14 +45,14 @@ impl<'a> Batch<'a> {
         self.file_row + i as u64 + 1
     }
 
-    /// The raw array of the `index`-th requested column, if the file has it.
+    /// The raw array of the `index`-th requested column, if the file holds it itself.
     pub fn column(&self, index: usize) -> Option<&ArrayRef> {
         self.columns[index].as_ref()
     }
 
-    /// Whether the `index`-th requested column is present.
+    /// Whether the `index`-th requested column is present (in the file or as a partition).
     pub fn has(&self, index: usize) -> bool {
-        self.columns[index].is_some()
+        self.columns[index].is_some() || self.partitions[index].is_some()
     }
 
     /// The file's name for the `index`-th requested column, for messages.
@@ -57,7 +65,21 @@ impl<'a> Batch<'a> {
         index: usize,
         view: impl FnOnce(&ArrayRef) -> Result<T, crate::column::TypeMismatch>,
     ) -> Result<Option<T>, LoadError> {
-        let Some(array) = self.column(index) else { return Ok(None) };
+        let partition_array;
+        let array = match (self.column(index), self.partitions[index]) {
+            (Some(array), _) => array,
+            // A partition column is a string column; only `strings` and `ids` accept one.
+            (None, Some(partition)) => {
+                partition_array = partition_strings(partition, self.num_rows);
+                return view(&partition_array).map(Some).map_err(|m| LoadError::ColumnType {
+                    path: self.file.into(),
+                    column: self.specs[index].source.clone(),
+                    found: format!("a hive partition column ({})", m.found),
+                    expected: m.expected,
+                });
+            }
+            (None, None) => return Ok(None),
+        };
         view(array).map(Some).map_err(|m| LoadError::ColumnType {
             path: self.file.into(),
             column: self.specs[index].source.clone(),
@@ -70,16 +92,33 @@ impl<'a> Batch<'a> {
         self.typed(index, StrColumn::try_new)
     }
 
+    /// An id column; a partition column stands for one when its value is ASCII digits.
     pub fn ids(&self, index: usize) -> Result<Option<IdColumn>, LoadError> {
+        if let (None, Some(partition)) = (self.column(index), self.partitions[index]) {
+            return partition_ids(partition, self.num_rows).map(Some).ok_or_else(|| LoadError::ColumnType {
+                path: self.file.into(),
+                column: self.specs[index].source.clone(),
+                found: format!("a hive partition column whose value {:?} is not ASCII digits", partition.value),
+                expected: "an id (a partition value of ASCII digits)",
+            });
+        }
         self.typed(index, IdColumn::try_new)
+    }
+
+    pub fn integers(&self, index: usize) -> Result<Option<IntegerColumn>, LoadError> {
+        self.typed(index, IntegerColumn::try_new)
+    }
+
+    pub fn numbers(&self, index: usize) -> Result<Option<NumberColumn>, LoadError> {
+        self.typed(index, NumberColumn::try_new)
     }
 
     pub fn flags(&self, index: usize) -> Result<Option<FlagColumn>, LoadError> {
         self.typed(index, FlagColumn::try_new)
     }
 
-    pub fn expiry(&self, index: usize) -> Result<Option<ExpiryColumn>, LoadError> {
-        self.typed(index, ExpiryColumn::try_new)
+    pub fn times(&self, index: usize) -> Result<Option<TimeColumn>, LoadError> {
+        self.typed(index, TimeColumn::try_new)
     }
 
     pub fn delivery_ids(&self, index: usize) -> Result<Option<DeliveryIdColumn>, LoadError> {
@@ -95,6 +134,34 @@ impl<'a> Batch<'a> {
             problem,
         }
     }
+}
+
+/// A partition column's value repeated over a batch, as `Utf8View` rows that share one view
+/// (so repeated values compare without being read, as a dictionary page's do).
+fn partition_strings(partition: &Partition, rows: usize) -> ArrayRef {
+    let mut builder = arrow::array::StringViewBuilder::with_capacity(rows).with_deduplicate_strings();
+    for _ in 0..rows {
+        builder.append_option(partition.value.as_deref());
+    }
+    std::sync::Arc::new(builder.finish())
+}
+
+/// A partition column read as an id column: null, or its value when all ASCII digits.
+fn partition_ids(partition: &Partition, rows: usize) -> Option<IdColumn> {
+    let array: ArrayRef = match &partition.value {
+        None => std::sync::Arc::new(arrow::array::Int64Array::new_null(rows)),
+        Some(text) => {
+            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            // Digits beyond i64 are an id out of range, as in an unsigned column.
+            match text.parse::<u64>() {
+                Ok(v) => std::sync::Arc::new(arrow::array::UInt64Array::from_value(v, rows)),
+                Err(_) => std::sync::Arc::new(arrow::array::UInt64Array::from_value(u64::MAX, rows)),
+            }
+        }
+    };
+    IdColumn::try_new(&array).ok()
 }
 
 /// One unit of parallel work: a row group of a file.
@@ -180,7 +247,7 @@ where
     let mut offset = 0u64;
     for batch in reader {
         let batch = batch.map_err(|e| decode_error(e.to_string()))?;
-        let view = Batch::new(&file.path, unit.file_row + offset, unit.table_row + offset, columns, &batch);
+        let view = Batch::new(file, unit.file_row + offset, unit.table_row + offset, columns, &batch);
         offset += batch.num_rows() as u64;
         results.push(f(&view)?);
     }

@@ -9,6 +9,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use bytes::Bytes;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 
+use crate::partitions::{partitions_of, Partition};
 use crate::LoadError;
 
 /// One column a scan needs: its contract name and the name it has in the files.
@@ -43,6 +44,8 @@ pub struct ParquetFile {
     pub(crate) metadata: ArrowReaderMetadata,
     /// The same footer with plain string columns read as `Utf8View` (see [`view_schema`]).
     pub(crate) read_metadata: ArrowReaderMetadata,
+    /// The hive partition columns of its folders (empty for a table that is one file).
+    pub partitions: Vec<Partition>,
 }
 
 /// `schema` with its top-level `Utf8` and `LargeUtf8` columns as `Utf8View`, or `None` when it
@@ -121,12 +124,27 @@ impl ParquetFile {
                 ArrowReaderMetadata::try_new(metadata.metadata().clone(), options).ok()
             })
             .unwrap_or_else(|| metadata.clone());
-        Ok(ParquetFile { path: path.into(), bytes, map, metadata, read_metadata })
+        Ok(ParquetFile { path: path.into(), bytes, map, metadata, read_metadata, partitions: Vec::new() })
     }
 
     /// Rows in the file, from the footer.
     pub fn num_rows(&self) -> u64 {
         self.metadata.metadata().file_metadata().num_rows().max(0) as u64
+    }
+
+    /// Whether the file holds column `source` itself or as a partition column.
+    /// True when every file has a column named `source` (its own or a partition column).
+    pub fn has_column(&self, source: &str) -> bool {
+        self.schema().index_of(source).is_ok() || self.partition(source).is_some()
+    }
+
+    /// The partition column `key` of this file, unless the file holds a column of that name
+    /// itself (which wins).
+    pub fn partition(&self, key: &str) -> Option<&Partition> {
+        if self.schema().index_of(key).is_ok() {
+            return None;
+        }
+        self.partitions.iter().find(|p| p.key == key)
     }
 
     /// The Arrow schema the file decodes to.
@@ -158,11 +176,14 @@ pub struct Table {
 }
 
 impl Table {
-    /// Opens a file, or every `*.parquet` file below a directory (sorted by path; files and
-    /// folders whose names start with `.` or `_`, such as Spark's `_SUCCESS`, are skipped).
+    /// Opens a file, or every `*.parquet` file below a directory (in byte order of their paths;
+    /// files and folders whose names start with `.` or `_`, such as Spark's `_SUCCESS`,
+    /// `_temporary/` or `.staging/`, are skipped), with the hive partition columns of their
+    /// `KEY=VALUE` folders.
     pub fn open(path: &Path) -> Result<Table, LoadError> {
         let meta = std::fs::metadata(path).map_err(|source| LoadError::Open { path: path.into(), source })?;
-        let paths = if meta.is_dir() {
+        let is_dir = meta.is_dir();
+        let paths = if is_dir {
             let mut found = Vec::new();
             collect_parquet_files(path, &mut found)?;
             if found.is_empty() {
@@ -173,7 +194,16 @@ impl Table {
         } else {
             vec![path.to_path_buf()]
         };
-        let files = paths.iter().map(|p| ParquetFile::open(p)).collect::<Result<_, _>>()?;
+        let files = paths
+            .iter()
+            .map(|p| {
+                let mut file = ParquetFile::open(p)?;
+                if is_dir {
+                    file.partitions = partitions_of(path, p)?;
+                }
+                Ok(file)
+            })
+            .collect::<Result<_, LoadError>>()?;
         Ok(Table { path: path.into(), files })
     }
 
@@ -187,7 +217,6 @@ impl Table {
         self.files.iter().map(ParquetFile::len).sum()
     }
 
-    /// True when every file has a column named `source`.
     /// What the footers say of the top-level columns `sources` (those the table has): their
     /// decoded size over the whole table, and the most bytes one row group, and one column
     /// chunk, stores of them. For estimates made before anything is decoded.
@@ -210,15 +239,16 @@ impl Table {
         sizes
     }
 
+    /// True when every file has a column named `source` (its own or a partition column).
     pub fn has_column(&self, source: &str) -> bool {
-        self.files.iter().all(|f| f.schema().index_of(source).is_ok())
+        self.files.iter().all(|f| f.has_column(source))
     }
 
     /// Fails on the first file that lacks a required column.
     pub fn check_columns(&self, columns: &[ColumnSpec]) -> Result<(), LoadError> {
         for file in &self.files {
             for spec in columns.iter().filter(|c| c.required) {
-                if file.schema().index_of(&spec.source).is_err() {
+                if !file.has_column(&spec.source) {
                     let hint = if spec.contract == spec.source {
                         String::new()
                     } else {

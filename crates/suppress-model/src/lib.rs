@@ -1,7 +1,8 @@
 //! The rules of the suppress contract that need no I/O.
 //!
 //! - [`Channel`]: the six delivery channels, their column names and address kinds.
-//! - [`Reason`]: the nine exclusion reasons, in the order in which they are tried.
+//! - [`Reason`]: the exclusion reasons, in the order in which they are tried.
+//! - [`consent`]: consent actions and scopes, service names, and which event decides a scope.
 //! - [`QuarantineStatus`]: the statuses of the quarantine table and their aliases.
 //! - [`Outcome`]: the outcomes of the delivery log, their aliases and same-instant order.
 //! - [`address`]: canonical forms and validity of email, phone, token and postal addresses.
@@ -13,12 +14,14 @@
 pub mod address;
 pub mod ascii;
 mod channel;
+pub mod consent;
 mod outcome;
 mod reason;
 mod status;
 
 pub use address::{AddressKind, AddressState, Canonicalizer, CountryCode};
 pub use channel::Channel;
+pub use consent::{ConsentAction, ConsentScope};
 pub use outcome::Outcome;
 pub use reason::Reason;
 pub use status::{QuarantineStatus, StatusSet};

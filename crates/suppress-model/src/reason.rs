@@ -7,20 +7,25 @@ pub enum Reason {
     UnknownProfile = 1,
     OptoutAll = 2,
     OptoutChannel = 3,
-    MissingAddress = 4,
-    InvalidAddress = 5,
-    OptoutAddress = 6,
-    Denylisted = 7,
-    Quarantined = 8,
-    Duplicate = 9,
+    NotSubscribed = 4,
+    MissingAddress = 5,
+    InvalidAddress = 6,
+    OptoutAddress = 7,
+    Denylisted = 8,
+    Quarantined = 9,
+    Duplicate = 10,
 }
 
 impl Reason {
+    /// How many reasons there are: outcome codes run from 0 (kept) to `COUNT`.
+    pub const COUNT: usize = Reason::ALL.len();
+
     /// Every reason, in contract order.
-    pub const ALL: [Reason; 9] = [
+    pub const ALL: [Reason; 10] = [
         Reason::UnknownProfile,
         Reason::OptoutAll,
         Reason::OptoutChannel,
+        Reason::NotSubscribed,
         Reason::MissingAddress,
         Reason::InvalidAddress,
         Reason::OptoutAddress,
@@ -35,6 +40,7 @@ impl Reason {
             Reason::UnknownProfile => "unknown_profile",
             Reason::OptoutAll => "optout_all",
             Reason::OptoutChannel => "optout_channel",
+            Reason::NotSubscribed => "not_subscribed",
             Reason::MissingAddress => "missing_address",
             Reason::InvalidAddress => "invalid_address",
             Reason::OptoutAddress => "optout_address",
@@ -44,7 +50,7 @@ impl Reason {
         }
     }
 
-    /// The contract's number, 1 to 9.
+    /// The contract's number, 1 to 10.
     pub fn number(self) -> u8 {
         self as u8
     }
@@ -54,7 +60,7 @@ impl Reason {
         Reason::ALL.get(usize::from(number).checked_sub(1)?).copied()
     }
 
-    /// Whether exclusion rows for this reason carry an address (reasons 5 to 9 do).
+    /// Whether exclusion rows for this reason carry an address (reasons 6 to 10 do).
     pub fn has_address(self) -> bool {
         self >= Reason::InvalidAddress
     }
@@ -77,12 +83,14 @@ mod tests {
             assert_eq!(Reason::from_number(r.number()), Some(*r));
         }
         assert_eq!(Reason::from_number(0), None);
-        assert_eq!(Reason::from_number(10), None);
+        assert_eq!(Reason::from_number(11), None);
         assert!(Reason::UnknownProfile < Reason::Duplicate);
+        assert_eq!(Reason::NotSubscribed.number(), 4);
+        assert_eq!(Reason::Duplicate.number(), 10);
     }
 
     #[test]
-    fn only_reasons_five_to_nine_carry_an_address() {
+    fn only_reasons_six_to_ten_carry_an_address() {
         let with: Vec<_> = Reason::ALL.iter().filter(|r| r.has_address()).map(|r| r.name()).collect();
         assert_eq!(with, ["invalid_address", "optout_address", "denylisted", "quarantined", "duplicate"]);
     }

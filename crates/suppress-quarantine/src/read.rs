@@ -116,10 +116,7 @@ pub struct ReadOptions<'a> {
     pub skip_bad_rows: bool,
 }
 
-/// A time in nanoseconds, truncated to whole microseconds toward the past.
-fn micros(nanos: i128) -> Micros {
-    nanos.div_euclid(1000).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
-}
+use suppress_load::column::micros_of_nanos as micros;
 
 /// The columns of the log.
 pub fn log_columns(names: &ColumnNames) -> Vec<ColumnSpec> {
@@ -194,7 +191,7 @@ pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<Log
     let parts = table.scan(&log_columns(options.names), |batch| {
         let addresses = batch.strings(ADDRESS)?.expect("required column");
         let channels = batch.strings(CHANNEL)?.expect("required column");
-        let times = batch.expiry(AT)?.expect("required column");
+        let times = batch.times(AT)?.expect("required column");
         let outcomes = batch.strings(OUTCOME)?.expect("required column");
         let reasons = batch.strings(REASON)?;
         let mut counts = LogCounts { rows_read: batch.num_rows as u64, ..LogCounts::default() };
@@ -266,10 +263,10 @@ pub fn read_current(
         let addresses = batch.strings(ADDRESS)?.expect("required column");
         let channels = batch.strings(CHANNEL)?.expect("required column");
         let statuses = batch.strings(STATUS)?.expect("required column");
-        let expires = batch.expiry(EXPIRES_AT)?;
+        let expires = batch.times(EXPIRES_AT)?;
         let error_counts = batch.ids(ERROR_COUNT)?;
-        let last_errors = batch.expiry(LAST_ERROR_AT)?;
-        let updates = batch.expiry(UPDATED_AT)?;
+        let last_errors = batch.times(LAST_ERROR_AT)?;
+        let updates = batch.times(UPDATED_AT)?;
         let reasons = batch.strings(REASON)?;
         let mut counts = CurrentCounts { rows_read: batch.num_rows as u64, ..CurrentCounts::default() };
         let mut rows = buckets();

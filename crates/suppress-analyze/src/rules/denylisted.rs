@@ -1,4 +1,4 @@
-//! Reason 7, `denylisted`: an active quarantine entry denylists the canonical address on the
+//! Reason 8, `denylisted`: an active quarantine entry denylists the canonical address on the
 //! channel (a complaint, a STOP, an operator). An allowlisting never overrides it.
 //!
 //! Which entries are active and how statuses combine for one address is decided once, when the

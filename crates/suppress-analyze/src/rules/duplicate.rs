@@ -1,4 +1,4 @@
-//! Reason 9, `duplicate`: within a delivery, rows still kept after reasons 1 to 8 that share a
+//! Reason 10, `duplicate`: within a delivery, rows still kept after reasons 1 to 9 that share a
 //! canonical address.
 //!
 //! The row with the smallest `profile_id` (then the earliest row) is kept and every other one is
@@ -59,7 +59,7 @@ impl KeptRows {
     }
 }
 
-/// Marks duplicates in `codes` (target row order), which holds the outcome of reasons 1 to 8;
+/// Marks duplicates in `codes` (target row order), which holds the outcome of reasons 1 to 9;
 /// `kept` lists the rows still kept, as [`super::classify_all`] returns them.
 pub fn mark_duplicates(ix: &Indexes, codes: &mut [u8], kept: Vec<KeptRows>) {
     let buckets = kept.first().map_or(0, |k| k.buckets.len());

@@ -1,4 +1,4 @@
-//! Reason 5, `invalid_address`: the canonical address is invalid for the channel (the rules of
+//! Reason 6, `invalid_address`: the canonical address is invalid for the channel (the rules of
 //! each address kind are in `suppress_model::address`).
 
 use suppress_index::AddressEntry;

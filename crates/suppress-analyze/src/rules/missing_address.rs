@@ -1,4 +1,4 @@
-//! Reason 4, `missing_address`: the channel's address column is null or empty after trimming.
+//! Reason 5, `missing_address`: the channel's address column is null or empty after trimming.
 //!
 //! The canonicalizer (`suppress_model::Canonicalizer`) decided it when the address book was
 //! loaded; this rule reads its verdict.

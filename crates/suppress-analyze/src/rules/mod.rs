@@ -6,17 +6,21 @@
 //! | 1 | `unknown_profile` | [`unknown_profile`] |
 //! | 2 | `optout_all`      | [`optout_all`] |
 //! | 3 | `optout_channel`  | [`optout_channel`] |
-//! | 4 | `missing_address` | [`missing_address`] |
-//! | 5 | `invalid_address` | [`invalid_address`] |
-//! | 6 | `optout_address`  | [`optout_address`] |
-//! | 7 | `denylisted`      | [`denylisted`] |
-//! | 8 | `quarantined`     | [`quarantined`] |
-//! | 9 | `duplicate`       | [`duplicate`] |
+//! | 4 | `not_subscribed`  | [`not_subscribed`] |
+//! | 5 | `missing_address` | [`missing_address`] |
+//! | 6 | `invalid_address` | [`invalid_address`] |
+//! | 7 | `optout_address`  | [`optout_address`] |
+//! | 8 | `denylisted`      | [`denylisted`] |
+//! | 9 | `quarantined`     | [`quarantined`] |
+//! | 10 | `duplicate`      | [`duplicate`] |
 //!
-//! Reasons 1 to 8 look at one target row alone: [`first_row_reason`] tries them in order, and
+//! Reasons 2, 3, 4 and 7 read the *effective* state: the exports changed by the consent
+//! events, which the index has already applied (`suppress_index::ConsentEvents::apply`).
+//!
+//! Reasons 1 to 9 look at one target row alone: [`first_row_reason`] tries them in order, and
 //! [`classify_all`] runs it over every row in parallel, in one fused pass (the per-row path is
 //! the hot loop of a run: each rule is an inlined function, so the order reads like the
-//! contract and compiles like one function). Reason 9 looks at the rows still kept together:
+//! contract and compiles like one function). Reason 10 looks at the rows still kept together:
 //! [`duplicate::mark_duplicates`] runs after the pass, on the rows it collected.
 //!
 //! Adding a reason: a module here, a line in the table above, and a line where its place in
@@ -27,6 +31,7 @@ pub mod denylisted;
 pub mod duplicate;
 pub mod invalid_address;
 pub mod missing_address;
+pub mod not_subscribed;
 pub mod optout_address;
 pub mod optout_all;
 pub mod optout_channel;
@@ -43,15 +48,17 @@ use crate::Indexes;
 /// The outcome code of a row that is still kept: 0. Other codes are [`Reason::number`].
 pub const KEPT: u8 = 0;
 
-/// Reasons 1 to 8 for target row `row`, in contract order: the first that applies, or the
+/// Reasons 1 to 9 for target row `row`, in contract order: the first that applies, or the
 /// fingerprint of the row's valid canonical address when none does.
 #[inline]
 pub fn first_row_reason(ix: &Indexes, row: usize) -> Result<u64, Reason> {
-    let channel = ix.targets.deliveries[ix.targets.delivery[row] as usize].channel;
+    let delivery = ix.targets.delivery[row] as usize;
+    let channel = ix.targets.deliveries[delivery].channel;
     let profile = unknown_profile::check(ix.profiles, ix.targets.profile_id[row])?;
     let flags = ix.profiles.flags(profile);
     optout_all::check(flags)?;
     optout_channel::check(flags, channel)?;
+    not_subscribed::check(ix.subscriptions, ix.service_slot[delivery], profile)?;
     let address = ix.addresses.get(channel, profile);
     missing_address::check(address)?;
     let canonical = invalid_address::check(address)?;
@@ -63,7 +70,7 @@ pub fn first_row_reason(ix: &Indexes, row: usize) -> Result<u64, Reason> {
     Ok(fingerprint)
 }
 
-/// Applies reasons 1 to 8 to every target row in parallel. Returns the codes in target row
+/// Applies reasons 1 to 9 to every target row in parallel. Returns the codes in target row
 /// order and, for [`duplicate`], the rows still kept, one [`KeptRows`] per slice of the rows.
 pub fn classify_all(ix: &Indexes) -> (Vec<u8>, Vec<KeptRows>) {
     let rows = ix.targets.len();

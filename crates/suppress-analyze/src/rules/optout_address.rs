@@ -1,6 +1,7 @@
-//! Reason 6, `optout_address`, only with `--propagate-optout`: some profile (any row of
-//! profiles, targeted or not) that opted out globally or of this channel has the same valid
-//! canonical address in this channel's column. One person with two profiles who opted out on
+//! Reason 7, `optout_address`, only with `--propagate-optout`: some profile (any row of
+//! profiles, targeted or not) that has effectively opted out (the export changed by the
+//! consent events) globally or of this channel has the same valid canonical address in this
+//! channel's column. One person with two profiles who opted out on
 //! one is not reached through the other.
 //!
 //! The set of those addresses is built with the address book

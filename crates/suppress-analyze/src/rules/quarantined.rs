@@ -1,4 +1,4 @@
-//! Reason 8, `quarantined`: an active quarantine entry quarantines the canonical address on the
+//! Reason 9, `quarantined`: an active quarantine entry quarantines the canonical address on the
 //! channel (bounces), and no active entry allowlists it.
 //!
 //! The allowlist's precedence over quarantine is part of the combined verdict
