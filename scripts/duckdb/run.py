@@ -2,6 +2,7 @@
 
 Usage: python run.py --profiles F --targets F --quarantine F --out DIR --as-of RFC3339
                      [--default-country CC] [--threads N] [--propagate-optout] [--channel NAME]
+                     [--deliveries F] [--subscriptions F] [--consent F] [--exported-at RFC3339]
 Writes DIR/recipients.parquet, DIR/exclusions.parquet and DIR/summary.csv.
 """
 import argparse
@@ -20,10 +21,15 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--propagate-optout", action="store_true")
     parser.add_argument("--channel", help="channel of every target row when targets have none")
+    for name in ("--deliveries", "--subscriptions", "--consent", "--exported-at"):
+        parser.add_argument(name)
     args = parser.parse_args()
 
     def literal(text):
         return text.replace("'", "''")
+
+    def table(path, empty):
+        return f"read_parquet('{literal(path)}')" if path else f"(SELECT {empty} WHERE false)"
 
     os.makedirs(args.out, exist_ok=True)
     template = string.Template((pathlib.Path(__file__).parent / "suppress.sql").read_text())
@@ -37,6 +43,17 @@ def main():
         COUNTRY=literal(args.default_country),
         PROPAGATE="true" if args.propagate_optout else "false",
         TARGET_CHANNEL=f"'{literal(args.channel)}'" if args.channel else "channel",
+        DELIVERIES=table(args.deliveries, "NULL::VARCHAR AS delivery_id, NULL::VARCHAR AS service"),
+        SUBSCRIPTIONS=table(
+            args.subscriptions, "NULL::BIGINT AS profile_id, NULL::VARCHAR AS service, NULL::TIMESTAMPTZ AS expires_at"
+        ),
+        CONSENT=table(
+            args.consent,
+            "NULL::BIGINT AS profile_id, NULL::TIMESTAMPTZ AS \"at\", NULL::VARCHAR AS action, "
+            "NULL::VARCHAR AS channel, NULL::VARCHAR AS service",
+        ),
+        EXPORTED_AT=f"TIMESTAMPTZ '{literal(args.exported_at)}'" if args.exported_at else "NULL::TIMESTAMPTZ",
+        HAS_EXPORTED_AT="true" if args.exported_at else "false",
     )
     # An in-memory database, as a user would start; DuckDB spills to a temp directory when
     # it needs to, so give it one next to the outputs.

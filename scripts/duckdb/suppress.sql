@@ -9,7 +9,9 @@
 --   differently from Rust's str::to_lowercase;
 -- * RE2's Unicode tables, not exactly Unicode 15, decide categories L, M and N;
 -- * bad rows (unknown channel or status, null ids, duplicate profile_id) are dropped silently
---   instead of failing the run, and the summary is only the per-delivery counts.
+--   instead of failing the run, and the summary is only the per-delivery counts;
+-- * a consent event's channel column is read as present (gen writes it), and the deliveries
+--   table is assumed free of duplicates.
 
 SET threads = ${THREADS};
 SET preserve_insertion_order = false;
@@ -59,10 +61,15 @@ CREATE MACRO valid(kind, c) AS CASE kind
     WHEN 'phone' THEN regexp_full_match(c, '\+[1-9][0-9]{7,14}')
     WHEN 'token' THEN strlen(c) <= 4096 AND NOT regexp_matches(c, '[ \t\n\r\x0B\x0C]')
     WHEN 'postal' THEN true END;
+CREATE MACRO action_of(s) AS CASE name_of(s)
+    WHEN 'opt_out' THEN 'out' WHEN 'optout' THEN 'out' WHEN 'opt-out' THEN 'out'
+    WHEN 'unsubscribe' THEN 'out' WHEN 'unsubscribed' THEN 'out' WHEN 'stop' THEN 'out'
+    WHEN 'opt_in' THEN 'in' WHEN 'optin' THEN 'in' WHEN 'opt-in' THEN 'in'
+    WHEN 'subscribe' THEN 'in' WHEN 'subscribed' THEN 'in' WHEN 'start' THEN 'in' END;
 CREATE MACRO kind_of(channel) AS CASE channel
     WHEN 'email' THEN 'email' WHEN 'push' THEN 'token' WHEN 'direct_mail' THEN 'postal' ELSE 'phone' END;
 
-CREATE TEMP TABLE profiles AS
+CREATE TEMP TABLE exported_profiles AS
 SELECT CAST(profile_id AS BIGINT) AS profile_id,
        coalesce(CAST(optout AS BOOLEAN), false) AS optout,
        coalesce(CAST(optout_email AS BOOLEAN), false) AS optout_email,
@@ -73,6 +80,64 @@ SELECT CAST(profile_id AS BIGINT) AS profile_id,
        coalesce(CAST(optout_direct_mail AS BOOLEAN), false) AS optout_direct_mail,
        email, mobile_phone, phone, fax, push_token, postal_address
 FROM read_parquet('${PROFILES}');
+
+-- Consent: per (profile, scope) the latest event at or before --as-of and after --exported-at
+-- decides, opt_out on a tie; a deciding opt_in only with --exported-at.
+CREATE TEMP TABLE decided AS
+WITH events AS (
+    SELECT CAST(profile_id AS BIGINT) AS profile_id, CAST("at" AS TIMESTAMPTZ) AS "at", action_of(action) AS action,
+           CASE WHEN nullif(name_of(service), '') IS NOT NULL THEN 'service:' || name_of(service)
+                WHEN channel IS NULL OR name_of(channel) IN ('', 'all') THEN 'all'
+                ELSE channel_of(channel) END AS scope
+    FROM ${CONSENT}
+    WHERE "at" <= TIMESTAMPTZ '${AS_OF}' AND (${EXPORTED_AT} IS NULL OR "at" > ${EXPORTED_AT})
+), deciding AS (
+    SELECT profile_id, scope,
+           max_by(action, epoch_us("at") * 2 + CASE WHEN action = 'out' THEN 1 ELSE 0 END) AS action
+    FROM events GROUP BY profile_id, scope
+)
+SELECT * FROM deciding WHERE action = 'out' OR ${HAS_EXPORTED_AT};
+
+CREATE TEMP TABLE profiles AS
+WITH flags AS (
+    SELECT profile_id,
+           max(CASE WHEN scope = 'all' THEN action = 'out' END) AS optout,
+           max(CASE WHEN scope = 'email' THEN action = 'out' END) AS optout_email,
+           max(CASE WHEN scope = 'sms' THEN action = 'out' END) AS optout_sms,
+           max(CASE WHEN scope = 'phone' THEN action = 'out' END) AS optout_phone,
+           max(CASE WHEN scope = 'fax' THEN action = 'out' END) AS optout_fax,
+           max(CASE WHEN scope = 'push' THEN action = 'out' END) AS optout_push,
+           max(CASE WHEN scope = 'direct_mail' THEN action = 'out' END) AS optout_direct_mail
+    FROM decided WHERE scope NOT LIKE 'service:%' GROUP BY profile_id
+)
+SELECT p.profile_id,
+       coalesce(f.optout, p.optout) AS optout,
+       coalesce(f.optout_email, p.optout_email) AS optout_email,
+       coalesce(f.optout_sms, p.optout_sms) AS optout_sms,
+       coalesce(f.optout_phone, p.optout_phone) AS optout_phone,
+       coalesce(f.optout_fax, p.optout_fax) AS optout_fax,
+       coalesce(f.optout_push, p.optout_push) AS optout_push,
+       coalesce(f.optout_direct_mail, p.optout_direct_mail) AS optout_direct_mail,
+       p.email, p.mobile_phone, p.phone, p.fax, p.push_token, p.postal_address
+FROM exported_profiles p LEFT JOIN flags f USING (profile_id);
+
+CREATE TEMP TABLE delivery_services AS
+SELECT CAST(delivery_id AS VARCHAR) AS delivery_id, nullif(name_of(service), '') AS service
+FROM ${DELIVERIES};
+
+-- Effective subscriptions: the active exported ones and the service opt-ins, less the
+-- service opt-outs.
+CREATE TEMP TABLE subscribed AS
+WITH exported AS (
+    SELECT CAST(profile_id AS BIGINT) AS profile_id, name_of(service) AS service FROM ${SUBSCRIPTIONS}
+    WHERE expires_at IS NULL OR expires_at > TIMESTAMPTZ '${AS_OF}'
+), together AS (
+    SELECT profile_id, service FROM exported
+    UNION ALL SELECT profile_id, substr(scope, 9) FROM decided WHERE scope LIKE 'service:%' AND action = 'in'
+)
+SELECT DISTINCT t.profile_id, t.service FROM together t
+WHERE NOT EXISTS (SELECT 1 FROM decided d
+                  WHERE d.profile_id = t.profile_id AND d.scope = 'service:' || t.service AND d.action = 'out');
 
 -- One verdict per (channel, canonical address) over the active, valid quarantine entries.
 CREATE TEMP TABLE verdicts AS
@@ -128,6 +193,7 @@ WITH targets AS (
            CASE WHEN NOT j.known THEN 'unknown_profile'
                 WHEN j.optout THEN 'optout_all'
                 WHEN j.optout_channel THEN 'optout_channel'
+                WHEN ds.service IS NOT NULL AND s.profile_id IS NULL THEN 'not_subscribed'
                 WHEN j.address IS NULL THEN 'missing_address'
                 WHEN NOT valid(kind_of(j.channel), j.address) THEN 'invalid_address'
                 WHEN o.address IS NOT NULL THEN 'optout_address'
@@ -136,12 +202,14 @@ WITH targets AS (
     FROM joined j
     LEFT JOIN optout_addresses o ON o.channel = j.channel AND o.address = j.address
     LEFT JOIN verdicts v ON v.channel = j.channel AND v.address = j.address
+    LEFT JOIN delivery_services ds ON ds.delivery_id = j.delivery_id
+    LEFT JOIN subscribed s ON s.profile_id = j.profile_id AND s.service = ds.service
 )
 SELECT delivery_id, channel, profile_id,
        CASE WHEN reason IS NULL AND row_number() OVER (
                 PARTITION BY delivery_id, channel, reason IS NULL, address ORDER BY profile_id) > 1
             THEN 'duplicate' ELSE reason END AS reason,
-       CASE WHEN reason IN ('unknown_profile', 'optout_all', 'optout_channel', 'missing_address')
+       CASE WHEN reason IN ('unknown_profile', 'optout_all', 'optout_channel', 'not_subscribed', 'missing_address')
             THEN NULL ELSE address END AS address
 FROM classified;
 

@@ -166,20 +166,27 @@ impl TargetList {
                 };
                 // Targets come in long runs of one delivery: compare with the last one before
                 // hashing, and allocate the key only for a delivery not seen in this batch.
+                let is_this = |d: &Delivery| d.channel == channel && d.id == *delivery_id;
                 let code = match last {
-                    Some(code)
-                        if part.deliveries[code as usize].channel == channel
-                            && part.deliveries[code as usize].id == *delivery_id =>
-                    {
-                        code
-                    }
+                    Some(code) if is_this(&part.deliveries[code as usize]) => code,
                     _ => {
-                        let next = part.deliveries.len() as u32;
-                        let code =
-                            *local.entry((delivery_id.into_owned(), channel)).or_insert_with_key(|(id, channel)| {
-                                part.deliveries.push(Delivery { id: id.clone(), channel: *channel });
-                                next
-                            });
+                        // In hash order (a warehouse join's) the delivery changes nearly every
+                        // row, and a batch holds a handful of deliveries: a scan finds them
+                        // without allocating a key; the map takes over past 16.
+                        let scanned = if part.deliveries.len() <= 16 {
+                            part.deliveries.iter().position(is_this).map(|k| k as u32)
+                        } else {
+                            None
+                        };
+                        let code = scanned.unwrap_or_else(|| {
+                            let next = part.deliveries.len() as u32;
+                            *local.entry((delivery_id.clone().into_owned(), channel)).or_insert_with_key(
+                                |(id, channel)| {
+                                    part.deliveries.push(Delivery { id: id.clone(), channel: *channel });
+                                    next
+                                },
+                            )
+                        });
                         last = Some(code);
                         code
                     }
