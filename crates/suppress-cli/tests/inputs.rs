@@ -181,3 +181,35 @@ fn inputs_finds_each_table_an_explicit_flag_wins_and_a_missing_one_is_named() {
     assert_eq!(run.status.code(), Some(2));
     assert!(stderr(&run).contains("both"), "{}", stderr(&run));
 }
+
+/// `inspect` knows the new tables: it guesses them from their columns and checks their types.
+#[test]
+fn inspect_reads_the_deliveries_subscriptions_and_consent_of_the_sample() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    for (table, columns) in [
+        ("deliveries", &["delivery_id", "service", "weight", "contact_date", "control_percent"][..]),
+        ("subscriptions", &["profile_id", "service", "expires_at"][..]),
+        ("consent", &["profile_id", "at", "action", "channel", "service"][..]),
+    ] {
+        let file = data.join(format!("{table}.parquet"));
+        let guessed = suppress(&["inspect", p(&file)]);
+        let text = String::from_utf8_lossy(&guessed.stdout).into_owned();
+        assert!(guessed.status.success(), "{table}: {text}{}", stderr(&guessed));
+        assert!(text.contains(&format!("as {table} (guessed")), "{table}: {text}");
+        for column in columns {
+            assert!(
+                text.lines().any(|l| l.trim_start().starts_with(column) && l.contains("ok (")),
+                "{table}.{column}: {text}"
+            );
+        }
+        let chosen = suppress(&["inspect", p(&file), "--as", table]);
+        assert!(chosen.status.success(), "{}", stderr(&chosen));
+    }
+    // A consent table without `at` fails the check.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("consent.parquet");
+    write_table(&file, vec![("profile_id", i64s(&[1])), ("action", utf8(&[Some("stop")]))], 10);
+    let run = suppress(&["inspect", p(&file), "--as", "consent"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stdout).contains("MISSING (needed always)"));
+}

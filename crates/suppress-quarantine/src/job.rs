@@ -15,10 +15,8 @@ use suppress_write::{Staged, WriteError};
 use crate::entry::{Entry, Micros, Rules, Status};
 use crate::merge::{merge, CurrentRow};
 use crate::outputs::{self, OUTPUT_SET};
-use crate::read::{
-    current_columns, log_columns, read_current, read_log, Address, Bucket, Buckets, ReadOptions, PARTITIONS,
-};
-use crate::replay::{replay, Replayed};
+use crate::read::{current_columns, log_columns, read_current, read_log, Bucket, Buckets, ReadOptions, PARTITIONS};
+use crate::replay::{replay, Night};
 use crate::transition::LogRow;
 
 /// The inputs and options of one run.
@@ -54,12 +52,6 @@ pub struct Job {
     pub config: JobConfig,
     log: Table,
     quarantine: Option<Table>,
-}
-
-/// One address's night, with its key: what the outputs are written from.
-pub struct Night {
-    pub address: Address,
-    pub replayed: Replayed,
 }
 
 impl Job {

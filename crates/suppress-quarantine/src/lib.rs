@@ -26,7 +26,8 @@ pub mod replay;
 pub mod transition;
 
 pub use entry::{parse_duration, Entry, Micros, Rules, Status, MAX_ERROR_COUNT};
-pub use job::{micros_to_rfc3339, Job, JobConfig, JobError, Night};
+pub use job::{micros_to_rfc3339, Job, JobConfig, JobError};
 pub use merge::{merge, CurrentRow};
+pub use replay::Night;
 pub use replay::{log_order, replay, Replayed, StatusChange};
 pub use transition::LogRow;

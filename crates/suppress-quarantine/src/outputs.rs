@@ -11,7 +11,7 @@ use suppress_model::Channel;
 use suppress_write::{write_row_groups, Column, OutputSet, PendingSync, StagedFile, WriteError};
 
 use crate::entry::{Micros, Status};
-use crate::job::Night;
+use crate::replay::Night;
 
 pub const QUARANTINE: &str = "quarantine.parquet";
 pub const CHANGES: &str = "changes.parquet";

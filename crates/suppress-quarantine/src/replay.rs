@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 use suppress_model::Outcome;
 
 use crate::entry::{Entry, Micros, Rules, Status};
+use crate::read::Address;
 use crate::transition::{apply, release, LogRow};
 
 /// The order one address's rows are applied in: by `at`; on the same `at`, by outcome in
@@ -65,4 +66,10 @@ pub fn replay(mut entry: Entry, rows: &mut [LogRow], as_of: Micros, rules: &Rule
     }
     let change = if entry.status != old_status { last_change } else { None };
     Replayed { old_status, entry, change }
+}
+
+/// One address's night, with its key: what the outputs are written from.
+pub struct Night {
+    pub address: Address,
+    pub replayed: Replayed,
 }
