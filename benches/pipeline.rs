@@ -136,6 +136,8 @@ fn phases(c: &mut Criterion) {
         // No delivery has a service here: reason 4 costs one comparison per row.
         service_slot: &vec![suppress_analyze::NO_SERVICE; targets.deliveries.len()],
         subscriptions: &Default::default(),
+        properties: &vec![Default::default(); targets.deliveries.len()],
+        history: None,
     };
     let mut group = c.benchmark_group("analyze");
     group.sample_size(10);

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use suppress_load::ColumnNames;
+use suppress_model::pressure::Cap;
 use suppress_model::{Canonicalizer, Channel};
 
 /// The inputs and options of `suppress analyze`.
@@ -20,6 +21,10 @@ pub struct Config {
     pub consent: Option<PathBuf>,
     /// `--exported-at`: when the profile and subscription exports were taken.
     pub exported_at: Option<DateTime<Utc>>,
+    /// `--history`: the messages already sent (only with caps).
+    pub history: Option<PathBuf>,
+    /// `--cap`: the pressure rules, in command-line order.
+    pub caps: Vec<Cap>,
     /// `--channel`: the channel of every target row.
     pub channel: Option<Channel>,
     /// `--as-of`: quarantine entries expiring at or before it are inactive.
@@ -42,6 +47,8 @@ impl Config {
             subscriptions: None,
             consent: None,
             exported_at: None,
+            history: None,
+            caps: Vec::new(),
             channel: None,
             as_of: Utc::now(),
             canonicalizer: Canonicalizer::default(),

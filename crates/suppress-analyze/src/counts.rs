@@ -87,13 +87,14 @@ mod tests {
         c.0[0] = 5;
         c.0[10] = 2;
         c.0[4] = 1;
+        c.0[12] = 3;
         let json = serde_json::to_string(&c).unwrap();
         assert!(
             json.starts_with(
-                r#"{"targeted":8,"kept":5,"excluded":{"unknown_profile":0,"optout_all":0,"optout_channel":0,"not_subscribed":1,"missing_address":0"#
+                r#"{"targeted":11,"kept":5,"excluded":{"unknown_profile":0,"optout_all":0,"optout_channel":0,"not_subscribed":1,"missing_address":0"#
             ),
             "{json}"
         );
-        assert!(json.ends_with(r#""quarantined":0,"duplicate":2}}"#), "{json}");
+        assert!(json.ends_with(r#""quarantined":0,"duplicate":2,"pressure":0,"control_group":3}}"#), "{json}");
     }
 }

@@ -34,6 +34,9 @@ const PER_CONSENT_EVENT: u64 = 24;
 /// service's bitset, one bit per profile.
 const PER_SUBSCRIPTION_ROW: u64 = 8;
 
+/// A history row kept for the arbitration: grouped (8 bytes) from per-batch parts (12).
+const PER_HISTORY_ROW: u64 = 20;
+
 /// The process itself: code, thread stacks, allocator arenas.
 const BASE: u64 = 32 << 20;
 
@@ -75,7 +78,8 @@ impl MemoryEstimate {
                 ]
             }
             // `analyze` does not read the delivery log; the deliveries table is a few rows.
-            TableKind::Log | TableKind::Deliveries | TableKind::History => Vec::new(),
+            TableKind::Log | TableKind::Deliveries => Vec::new(),
+            TableKind::History => vec![("history", rows * PER_HISTORY_ROW)],
             TableKind::Subscriptions => vec![("subscriptions", rows * PER_SUBSCRIPTION_ROW)],
             TableKind::Consent => vec![("consent", rows * PER_CONSENT_EVENT)],
             TableKind::Quarantine => {
@@ -134,6 +138,7 @@ impl Plan {
                 ("quarantine", quarantine),
                 ("subscriptions", self.subscriptions.as_ref().map_or(0, |t| t.num_rows() * PER_SUBSCRIPTION_ROW)),
                 ("consent", self.consent.as_ref().map_or(0, |t| t.num_rows() * PER_CONSENT_EVENT)),
+                ("history", self.history.as_ref().map_or(0, |t| t.num_rows() * PER_HISTORY_ROW)),
                 ("decoding", decode),
                 ("process", BASE),
             ],

@@ -9,7 +9,7 @@ use crate::clock::{rows, Clock};
 use crate::counts::count_by_delivery;
 use crate::load::Loaded;
 use crate::outputs::{self, OUTPUT_SET};
-use crate::rules::{classify_all, duplicate};
+use crate::rules::{classify_all, control_group, duplicate, pressure};
 use crate::{summary, AnalyzeError, Indexes, NoProgress, Plan, Progress, Summary};
 
 /// The result of a run.
@@ -30,9 +30,9 @@ impl Plan {
         let mut clock = Clock::new(progress);
         let loaded = Loaded::load(self, &mut clock)?;
         let ix = loaded.indexes(self.config.propagate_optout);
-        let codes = decide(&ix, &mut clock);
+        let (codes, pressure) = decide(&ix, &self.config, &mut clock);
         let counts = count_by_delivery(&loaded.targets, &codes);
-        let mut summary = summary::assemble(self, &loaded, &counts);
+        let mut summary = summary::assemble(self, &loaded, &counts, &pressure);
         match out {
             Some(dir) => write_outputs(dir, &ix, &codes, &mut summary, &mut clock)?,
             None => summary.timings_ms = clock.timings(),
@@ -42,11 +42,18 @@ impl Plan {
 }
 
 /// Every target row's outcome, in target row order: the per-row reasons in one parallel pass,
-/// then the reasons over the rows still kept.
-fn decide(ix: &Indexes, clock: &mut Clock) -> Vec<u8> {
+/// then the reasons over the rows still kept, in contract order; with the rows each cap
+/// excluded.
+fn decide(ix: &Indexes, config: &crate::Config, clock: &mut Clock) -> (Vec<u8>, Vec<u64>) {
     let (mut codes, kept) = clock.time("classify", &rows(ix.targets.len() as u64), || classify_all(ix));
     clock.time("deduplicate", "", || duplicate::mark_duplicates(ix, &mut codes, kept));
-    codes
+    let mut per_cap = Vec::new();
+    if !config.caps.is_empty() {
+        per_cap =
+            clock.time("pressure", "", || pressure::mark_pressure(ix, &mut codes, &config.caps, config.as_of_micros()));
+    }
+    clock.time("control_groups", "", || control_group::mark_control_groups(ix, &mut codes));
+    (codes, per_cap)
 }
 
 /// Writes the output set into `dir`, all or nothing; the summary gets the run's timings first.

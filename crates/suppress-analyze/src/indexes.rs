@@ -1,7 +1,8 @@
 //! What the rules and the outputs read: the indexes of one run, borrowed.
 
 use suppress_index::{
-    AddressBook, AddressEntry, OptoutAddresses, ProfileIndex, QuarantineIndex, ServiceSubscriptions, TargetList,
+    AddressBook, AddressEntry, DeliveryProperties, OptoutAddresses, ProfileIndex, QuarantineIndex, SendHistory,
+    ServiceSubscriptions, TargetList,
 };
 
 /// The service slot of a delivery without a service.
@@ -19,6 +20,10 @@ pub struct Indexes<'a> {
     pub service_slot: &'a [u16],
     /// The effective subscriptions to the services the deliveries go to.
     pub subscriptions: &'a ServiceSubscriptions,
+    /// Per delivery: its properties (weight, contact date, control share, ...).
+    pub properties: &'a [DeliveryProperties],
+    /// With `--cap` and `--history`: the targeted profiles' send history.
+    pub history: Option<&'a SendHistory>,
 }
 
 impl<'a> Indexes<'a> {

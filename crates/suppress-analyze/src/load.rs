@@ -13,8 +13,8 @@
 
 use rayon::prelude::*;
 use suppress_index::{
-    AddressBook, ConsentEvents, ConsentStats, DeliveryProperties, DeliveryTable, DenseBits, OptoutAddresses,
-    ProfileIndex, ProfileOptions, QuarantineIndex, ServiceSubscriptions, TargetList,
+    AddressBook, ConsentEvents, ConsentStats, DeliveryProperties, DeliveryTable, DenseBits, HistoryFilter,
+    OptoutAddresses, ProfileIndex, ProfileOptions, QuarantineIndex, SendHistory, ServiceSubscriptions, TargetList,
 };
 use suppress_model::Channel;
 
@@ -44,6 +44,8 @@ pub(crate) struct Loaded {
     pub subscriptions: ServiceSubscriptions,
     /// What the consent events did, when `--consent` is given.
     pub consent: Option<ConsentStats>,
+    /// With `--cap` and `--history`: the targeted profiles' history that can count.
+    pub history: Option<SendHistory>,
 }
 
 impl Loaded {
@@ -122,6 +124,19 @@ impl Loaded {
                 (addresses?, Some(quarantine?))
             }
         };
+        let history = match &plan.history {
+            Some(table) => {
+                let filter = HistoryFilter {
+                    targeted: &union(&targeted, profiles.len()),
+                    channels: Channel::ALL.map(|c| config.caps.iter().any(|cap| cap.covers(c))),
+                    window: history_window(config, &properties),
+                };
+                Some(clock.time("load_history", &rows(table.num_rows()), || {
+                    SendHistory::load(table, &config.names, &profiles, &filter, config.skip_bad_rows)
+                })?)
+            }
+            None => None,
+        };
         Ok(Loaded {
             targets,
             channels,
@@ -134,6 +149,7 @@ impl Loaded {
             deliveries_read,
             subscriptions,
             consent,
+            history,
         })
     }
 
@@ -147,6 +163,8 @@ impl Loaded {
             quarantine: self.quarantine.as_ref(),
             service_slot: &self.service_slot,
             subscriptions: &self.subscriptions,
+            properties: &self.properties,
+            history: self.history.as_ref(),
         }
     }
 }
@@ -209,6 +227,23 @@ fn load_consent(
             Ok((subscriptions?, Some(consent?)))
         }
     }
+}
+
+/// The profile rows some delivery targets, on any channel.
+fn union(targeted: &[(Channel, DenseBits)], profile_rows: usize) -> DenseBits {
+    let mut all = DenseBits::new(profile_rows);
+    targeted.iter().for_each(|(_, bits)| all.union_with(bits));
+    all
+}
+
+/// The times a history row must lie strictly between to count for some candidate: every
+/// contact time of the run's deliveries, widened on each side by the longest cap period.
+fn history_window(config: &crate::Config, properties: &[DeliveryProperties]) -> (i64, i64) {
+    let as_of = config.as_of_micros();
+    let contacts = properties.iter().map(|p| p.contact_date.unwrap_or(as_of));
+    let (low, high) = contacts.fold((i64::MAX, i64::MIN), |(lo, hi), c| (lo.min(c), hi.max(c)));
+    let period = config.caps.iter().map(|c| c.period).max().unwrap_or(0);
+    (low.saturating_sub(period), high.saturating_add(period))
 }
 
 /// Per channel used, the dense profile rows some delivery of that channel targets.

@@ -1,6 +1,8 @@
 //! The plan of a run: its inputs opened and checked before any decoding starts.
 
-use suppress_index::{ConsentEvents, DeliveryTable, QuarantineIndex, ServiceSubscriptions, TargetList, TargetOptions};
+use suppress_index::{
+    ConsentEvents, DeliveryTable, QuarantineIndex, SendHistory, ServiceSubscriptions, TargetList, TargetOptions,
+};
 use suppress_load::Table;
 
 use crate::{AnalyzeError, Config};
@@ -15,6 +17,7 @@ pub struct Plan {
     pub deliveries: Option<Table>,
     pub subscriptions: Option<Table>,
     pub consent: Option<Table>,
+    pub history: Option<Table>,
 }
 
 impl Plan {
@@ -36,7 +39,14 @@ impl Plan {
         let deliveries = open(&config.deliveries, DeliveryTable::columns(names))?;
         let subscriptions = open(&config.subscriptions, ServiceSubscriptions::columns(names))?;
         let consent = open(&config.consent, ConsentEvents::columns(names))?;
-        Ok(Plan { config, profiles, targets, quarantine, deliveries, subscriptions, consent })
+        if config.history.is_some() && config.caps.is_empty() {
+            return Err(AnalyzeError::Usage(
+                "--history is given without any --cap: the history only counts against a cap (--cap SCOPE:N/PERIOD)"
+                    .into(),
+            ));
+        }
+        let history = open(&config.history, SendHistory::columns(names))?;
+        Ok(Plan { config, profiles, targets, quarantine, deliveries, subscriptions, consent, history })
     }
 }
 

@@ -11,7 +11,7 @@ use crate::{Counts, Summary};
 /// Kept, then one colour per reason in contract order (colour-blind-safe palette).
 const COLOURS: [&str; Reason::COUNT + 1] = [
     "#2e7d32", "#6d6d6d", "#d55e00", "#e69f00", "#f0e442", "#b5b5b5", "#cc79a7", "#8c564b", "#000000", "#0072b2",
-    "#56b4e9",
+    "#56b4e9", "#882255", "#44aa99",
 ];
 
 fn escape(text: &str) -> String {
@@ -186,6 +186,7 @@ mod tests {
             deliveries: vec![delivery("<script>", "email", Some("news&letter")), delivery("sms-1", "sms", None)],
             totals: counts,
             consent: None,
+            pressure: None,
             timings_ms: vec![],
         };
         let html = render_html(&summary);

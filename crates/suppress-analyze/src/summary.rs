@@ -55,6 +55,10 @@ pub struct Summary {
     /// and the profiles whose effective state differs from the export's, per scope.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consent: Option<serde_json::Value>,
+    /// With `--cap`: each cap and the rows it excluded (under the first cap that reached its
+    /// limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pressure: Option<serde_json::Value>,
     /// Wall time of each phase in milliseconds, in the order they ran, then `total`.
     #[serde(serialize_with = "ordered_map")]
     pub timings_ms: Vec<(String, u64)>,
@@ -76,7 +80,7 @@ impl Summary {
 
 /// The summary of `plan`'s run on `loaded`, with `counts` per delivery (in
 /// `TargetList::deliveries` order); its timings are filled in when the run ends.
-pub(crate) fn assemble(plan: &Plan, loaded: &Loaded, counts: &[Counts]) -> Summary {
+pub(crate) fn assemble(plan: &Plan, loaded: &Loaded, counts: &[Counts], excluded_per_cap: &[u64]) -> Summary {
     let config = &plan.config;
     let Loaded { targets, channels, profiles, optout_addresses, quarantine, properties, subscriptions, .. } = loaded;
     let table = |t: &Table, rows: u64, bad: &BadRows, details: BTreeMap<String, serde_json::Value>| TableSummary {
@@ -144,6 +148,24 @@ pub(crate) fn assemble(plan: &Plan, loaded: &Loaded, counts: &[Counts]) -> Summa
         ]);
         inputs.insert("subscriptions", table(t, s.rows_read, &s.bad_rows, details));
     }
+    if let (Some(t), Some(h)) = (&plan.history, &loaded.history) {
+        let s = &h.stats;
+        let details = BTreeMap::from([
+            ("kept".into(), json!(s.kept)),
+            ("cannot_count".into(), json!(s.cannot_count)),
+            ("ignored".into(), json!({"unknown_profile": s.unknown_profile})),
+        ]);
+        inputs.insert("history", table(t, s.rows_read, &s.bad_rows, details));
+    }
+    let pressure = (!config.caps.is_empty()).then(|| {
+        let caps: Vec<serde_json::Value> = config
+            .caps
+            .iter()
+            .zip(excluded_per_cap)
+            .map(|(cap, excluded)| json!({"cap": cap.to_string(), "excluded": excluded}))
+            .collect();
+        json!({"caps": caps, "history": plan.history.is_some()})
+    });
     let mut warnings = profiles.warnings.clone();
     let consent = match (&plan.consent, &loaded.consent) {
         (Some(t), Some(stats)) => {
@@ -177,6 +199,7 @@ pub(crate) fn assemble(plan: &Plan, loaded: &Loaded, counts: &[Counts]) -> Summa
         warnings,
         options: json!({
             "as_of": config.as_of.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            "caps": config.caps.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
             "exported_at": config.exported_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
             "channel": config.channel.map(Channel::name),
             "default_country": config.canonicalizer.default_country.map(|c| c.to_string()),
@@ -189,6 +212,7 @@ pub(crate) fn assemble(plan: &Plan, loaded: &Loaded, counts: &[Counts]) -> Summa
         deliveries,
         totals,
         consent,
+        pressure,
         timings_ms: Vec::new(),
     }
 }

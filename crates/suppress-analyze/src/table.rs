@@ -6,8 +6,10 @@ use crate::{Counts, Summary};
 
 /// The per-delivery table printed on stderr.
 pub fn render_table(summary: &Summary) -> String {
-    const SHORT: [&str; Reason::COUNT] =
-        ["unknown", "opt_all", "opt_chan", "unsubd", "missing", "invalid", "opt_addr", "denylist", "quarant", "dup"];
+    const SHORT: [&str; Reason::COUNT] = [
+        "unknown", "opt_all", "opt_chan", "unsubd", "missing", "invalid", "opt_addr", "denylist", "quarant", "dup",
+        "pressure", "control",
+    ];
     // The service column only when some delivery has one: most runs have none.
     let services = summary.deliveries.iter().any(|d| d.service.is_some());
     let left = if services { 3 } else { 2 };
@@ -58,6 +60,13 @@ pub fn render_table(summary: &Summary) -> String {
     }
     if let Some(consent) = &summary.consent {
         out.push_str(&consent_lines(consent));
+    }
+    if let Some(caps) = summary.pressure.as_ref().and_then(|p| p["caps"].as_array()) {
+        let caps: Vec<String> = caps
+            .iter()
+            .map(|c| format!("{} excluded {}", c["cap"].as_str().unwrap_or(""), c["excluded"].as_u64().unwrap_or(0)))
+            .collect();
+        out.push_str(&format!("pressure: {}\n", caps.join(", ")));
     }
     out
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 use suppress_analyze::{human_bytes, parse_as_of, parse_instant, render_table, Config, Plan};
+use suppress_model::pressure::Cap;
 use suppress_model::{Canonicalizer, Channel, CountryCode};
 
 use crate::limits::memory_limit;
@@ -29,6 +30,7 @@ KEY=VALUE folders as columns; --inputs DIR finds each as DIR/NAME.parquet or DIR
   --subscriptions  profile_id, service, expires_at (optional): who is subscribed, as exported.
   --consent        profile_id, at, action (opt_out, opt_in and aliases such as unsubscribe, stop,
                    subscribe, start), channel and service (optional: the event's scope).
+  --history        profile_id, channel, sent_at: the messages already sent (with --cap).
   Strings may be any Arrow string type, ids any integer type, flags Boolean or integer
   (0 = false, null = false). Other columns are ignored. Rename with --map or --preset.
 
@@ -39,7 +41,14 @@ ignored (it cannot be told from one the export already overruled): give --export
 RULES (first that applies): unknown_profile, optout_all, optout_channel, not_subscribed,
 missing_address, invalid_address, optout_address (--propagate-optout only), denylisted,
 quarantined, duplicate (per delivery, the smallest profile_id of one canonical address is
-kept). Opt-outs and subscriptions are the exports' as changed by the consent events.
+kept), pressure (--cap only), control_group. Opt-outs and subscriptions are the exports' as
+changed by the consent events.
+
+PRESSURE: --cap email:3/7d --cap all:10/30d. A profile's rows still kept are ranked (weight,
+then earlier contact_date, then delivery_id, then channel) and admitted in that order unless a
+cap's count, its --history rows and already admitted rows within the period of the contact,
+reaches N. CONTROL GROUPS: a delivery's control_percent of its remaining rows, chosen by a hash
+of (delivery_id, channel, profile_id): the same rows on every run.
 
 OUTPUTS in --out DIR, written atomically: recipients.parquet (delivery_id, channel, profile_id,
 address), exclusions.parquet (... reason, address), summary.json; a table on stderr.
@@ -93,6 +102,13 @@ pub struct Args {
     /// before it are already in them, and only after it is a deciding opt_in believed.
     #[arg(long, value_name = "RFC3339")]
     exported_at: Option<String>,
+    /// Messages already sent (profile_id, channel, sent_at), counted against the caps.
+    #[arg(long, value_name = "PATH")]
+    history: Option<PathBuf>,
+    /// A fatigue cap: at most N messages of SCOPE (a channel or all) within PERIOD (7d, 12h)
+    /// around each contact; repeatable, every cap applies.
+    #[arg(long = "cap", value_name = "SCOPE:N/PERIOD")]
+    caps: Vec<String>,
     /// Directory for recipients.parquet, exclusions.parquet and summary.json (created if needed).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -153,6 +169,14 @@ fn config(args: &Args) -> Result<Config, String> {
     config.deliveries = inputs::resolve(args.deliveries.clone(), dir, "deliveries")?;
     config.subscriptions = inputs::resolve(args.subscriptions.clone(), dir, "subscriptions")?;
     config.consent = inputs::resolve(args.consent.clone(), dir, "consent")?;
+    config.caps = args.caps.iter().map(|c| Cap::parse(c)).collect::<Result<_, _>>()?;
+    // From an export folder, the history is read when a cap needs it; named explicitly
+    // without a cap, it is a usage error (Plan::open).
+    config.history = match (&args.history, config.caps.is_empty()) {
+        (Some(path), _) => Some(path.clone()),
+        (None, false) => inputs::resolve(None, dir, "history")?,
+        (None, true) => None,
+    };
     if let Some(text) = &args.exported_at {
         config.exported_at = Some(parse_instant("--exported-at", text)?);
     }

@@ -12,7 +12,7 @@ use crate::{with_threads, Failure};
 #[command(
     about = "Write synthetic profiles, quarantine, targets, deliveries, subscriptions, consent and delivery log Parquet files (deterministic).",
     long_about = "Write synthetic profiles.parquet, quarantine.parquet, targets.parquet, deliveries.parquet, \
-subscriptions.parquet, consent.parquet and log.parquet (the delivery log for `suppress quarantine`) into DIR.\n\n\
+subscriptions.parquet, consent.parquet, history.parquet (30 days of messages sent, for --cap) and log.parquet (the delivery log for `suppress quarantine`) into DIR.\n\n\
 The data has the dirt real exports have: mixed case and stray whitespace, invalid and missing \
 addresses, national and international phone formats (use --default-country 33 when analyzing), \
 addresses shared by two profiles, null and integer flags, unknown and repeated target rows, \
@@ -54,7 +54,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let report = with_threads(args.threads, move || generate(&out, &config))?.map_err(|e| Failure::Data(anyhow!(e)))?;
     eprintln!(
         "wrote {}: {} profiles, {} quarantine rows, {} target rows, {} deliveries, {} subscriptions, {} consent \
-         events, {} log rows in {:.2}s",
+         events, {} history rows, {} log rows in {:.2}s",
         args.out.display(),
         report.profiles,
         report.quarantine,
@@ -62,6 +62,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         report.deliveries,
         report.subscriptions,
         report.consent,
+        report.history,
         report.log,
         started.elapsed().as_secs_f64()
     );

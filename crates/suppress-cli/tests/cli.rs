@@ -322,6 +322,15 @@ fn errors_are_one_line_with_exit_codes_and_leave_no_output() {
         (vec!["--profiles", p(&pf), "--targets", p(&tf), "--default-country", "+33"], 2, "--default-country"),
         (vec!["--profiles", p(&pf), "--targets", p(&tf), "--channel", "mail"], 2, "--channel"),
         (vec!["--profiles", p(&pf), "--targets", p(&tf), "--map", "people.x=y"], 2, "unknown table"),
+        (vec!["--profiles", p(&pf), "--targets", p(&tf), "--cap", "email:3"], 2, "--cap \"email:3\": no `/PERIOD`"),
+        (vec!["--profiles", p(&pf), "--targets", p(&tf), "--cap", "sms:-1/7d"], 2, "not a whole number"),
+        (vec!["--profiles", p(&pf), "--targets", p(&tf), "--cap", "Email:3/7d"], 2, "channel name in lowercase"),
+        (vec!["--profiles", p(&pf), "--targets", p(&tf), "--cap", "all:3/0d"], 2, "not a positive number"),
+        (
+            vec!["--profiles", p(&pf), "--targets", p(&tf), "--history", p(&tf)],
+            2,
+            "--history is given without any --cap",
+        ),
         (vec!["--profiles", p(&text), "--targets", p(&tf)], 1, "text.parquet"),
         (vec!["--profiles", p(&pf), "--targets", p(&tf)], 1, "missing required column `optout_email`"),
     ];

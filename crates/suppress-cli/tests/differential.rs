@@ -91,7 +91,85 @@ struct Profile {
 }
 
 /// The contract, applied row by row.
-fn reference(dir: &Path, canon: &Canonicalizer, propagate: bool, consent: Consent) -> Vec<OutRow> {
+/// The caps of the runs with pressure rules: (scope, N, period in hours), as `--cap` texts too.
+const CAPS: [(Option<Channel>, usize, i64); 2] = [(Some(Channel::Email), 2, 7 * 24), (None, 6, 30 * 24)];
+const CAP_TEXTS: [&str; 2] = ["email:2/7d", "all:6/30d"];
+const HOUR: i64 = 3_600_000_000;
+
+/// A delivery's properties as the reference reads them: (weight, contact time, control %).
+fn delivery_properties(dir: &Path, as_of: i64) -> HashMap<String, (i64, i64, f64)> {
+    let mut properties = HashMap::new();
+    for batch in read_batches(&dir.join("deliveries.parquet")) {
+        let weights = batch.column_by_name("weight").unwrap().as_primitive::<Int32Type>();
+        let percents = batch.column_by_name("control_percent").unwrap().as_primitive::<arrow::datatypes::Float64Type>();
+        for i in 0..batch.num_rows() {
+            let weight = if weights.is_null(i) { 5 } else { i64::from(weights.value(i)) };
+            let contact = micros(&batch, "contact_date", i).unwrap_or(as_of);
+            let percent = if percents.is_null(i) { 0.0 } else { percents.value(i) };
+            properties.insert(text(&batch, "delivery_id", i).unwrap(), (weight, contact, percent));
+        }
+    }
+    properties
+}
+
+/// Reasons 11 and 12 on the rows still kept, as the contract states them.
+fn pressure_and_control(dir: &Path, rows: &mut [OutRow], consent: Consent, caps: bool, as_of: i64) {
+    let properties = if consent == Consent::None { HashMap::new() } else { delivery_properties(dir, as_of) };
+    let props = |d: &str| properties.get(d).copied().unwrap_or((5, as_of, 0.0));
+    if caps {
+        let mut history: HashMap<i64, Vec<(Channel, i64)>> = HashMap::new();
+        for batch in read_batches(&dir.join("history.parquet")) {
+            let ids = batch.column_by_name("profile_id").unwrap().as_primitive::<Int64Type>();
+            for i in 0..batch.num_rows() {
+                let channel = Channel::parse(&text(&batch, "channel", i).unwrap()).unwrap();
+                history.entry(ids.value(i)).or_default().push((channel, micros(&batch, "sent_at", i).unwrap()));
+            }
+        }
+        let mut by_profile: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        for (k, r) in rows.iter().enumerate().filter(|(_, r)| r.3 == "kept") {
+            by_profile.entry(r.2).or_default().push(k);
+        }
+        for (profile, mut candidates) in by_profile {
+            // Higher weight, earlier contact, delivery_id bytes, channel name bytes.
+            candidates.sort_by(|&a, &b| {
+                let (wa, ca, _) = props(&rows[a].0);
+                let (wb, cb, _) = props(&rows[b].0);
+                wb.cmp(&wa)
+                    .then(ca.cmp(&cb))
+                    .then(rows[a].0.as_bytes().cmp(rows[b].0.as_bytes()))
+                    .then(rows[a].1.cmp(&rows[b].1))
+            });
+            let mut sent: Vec<(Channel, i64)> = history.get(&profile).cloned().unwrap_or_default();
+            for k in candidates {
+                let channel = Channel::parse(&rows[k].1).unwrap();
+                let c = props(&rows[k].0).1;
+                let blocked = CAPS.iter().any(|&(scope, n, hours)| {
+                    let in_scope = |ch: Channel| scope.is_none_or(|s| s == ch);
+                    in_scope(channel)
+                        && sent.iter().filter(|(ch, t)| in_scope(*ch) && (t - c).abs() < hours * HOUR).count() >= n
+                });
+                if blocked {
+                    rows[k].3 = "pressure".into();
+                } else {
+                    sent.push((channel, c));
+                }
+            }
+        }
+    }
+    for r in rows.iter_mut().filter(|r| r.3 == "kept") {
+        let percent = props(&r.0).2;
+        let mut bytes = r.0.as_bytes().to_vec();
+        bytes.push(0);
+        bytes.extend_from_slice(r.1.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(&r.2.to_le_bytes());
+        if percent > 0.0 && xxhash_rust::xxh3::xxh3_64(&bytes) % 10_000 < (percent * 100.0 + 0.5).floor() as u64 {
+            r.3 = "control_group".into();
+        }
+    }
+}
+
+fn reference(dir: &Path, canon: &Canonicalizer, propagate: bool, consent: Consent, caps: bool) -> Vec<OutRow> {
     let mut profiles: HashMap<i64, Profile> = HashMap::new();
     for batch in read_batches(&dir.join("profiles.parquet")) {
         let ids = batch.column_by_name("profile_id").unwrap().as_primitive::<Int64Type>();
@@ -255,11 +333,19 @@ fn reference(dir: &Path, canon: &Canonicalizer, propagate: bool, consent: Consen
             r.3 = "duplicate".into();
         }
     }
+    pressure_and_control(dir, &mut rows, consent, caps, as_of);
     rows.sort();
     rows
 }
 
-fn engine(dir: &Path, canon: &Canonicalizer, propagate: bool, consent: Consent, threads: usize) -> Vec<OutRow> {
+fn engine(
+    dir: &Path,
+    canon: &Canonicalizer,
+    propagate: bool,
+    consent: Consent,
+    caps: bool,
+    threads: usize,
+) -> Vec<OutRow> {
     let mut config = Config::new(dir.join("profiles.parquet"), dir.join("targets.parquet"));
     config.quarantine = Some(dir.join("quarantine.parquet"));
     if consent != Consent::None {
@@ -273,7 +359,11 @@ fn engine(dir: &Path, canon: &Canonicalizer, propagate: bool, consent: Consent, 
     config.as_of = parse_as_of(AS_OF).unwrap();
     config.canonicalizer = *canon;
     config.propagate_optout = propagate;
-    let out = dir.join(format!("out-{threads}-{propagate}-{consent:?}"));
+    if caps {
+        config.caps = CAP_TEXTS.iter().map(|c| suppress_model::pressure::Cap::parse(c).unwrap()).collect();
+        config.history = Some(dir.join("history.parquet"));
+    }
+    let out = dir.join(format!("out-{threads}-{propagate}-{consent:?}-{caps}"));
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
     pool.install(|| Plan::open(config).unwrap().execute(Some(&out)).unwrap());
     read_outputs(&out)
@@ -282,19 +372,21 @@ fn engine(dir: &Path, canon: &Canonicalizer, propagate: bool, consent: Consent, 
 fn compare(profiles: u64, seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     generate(dir.path(), &GenConfig::new(profiles, seed)).unwrap();
+    // (country, propagate, consent tables, caps)
     let variants = [
-        (None, false, Consent::None),
-        (Some("33"), false, Consent::Tables),
-        (Some("33"), true, Consent::None),
-        (Some("33"), true, Consent::TablesExportedAt),
-        (Some("33"), false, Consent::TablesExportedAt),
+        (None, false, Consent::None, false),
+        (Some("33"), false, Consent::Tables, true),
+        (Some("33"), true, Consent::None, true),
+        (Some("33"), true, Consent::TablesExportedAt, true),
+        (Some("33"), false, Consent::TablesExportedAt, false),
     ];
-    for (country, propagate, consent) in variants {
+    for (country, propagate, consent, caps) in variants {
         let canon = Canonicalizer::new(country.map(|c| CountryCode::parse(c).unwrap()));
-        let want = reference(dir.path(), &canon, propagate, consent);
-        let what = format!("seed {seed}, {profiles} profiles, {country:?}, propagate {propagate}, {consent:?}");
+        let want = reference(dir.path(), &canon, propagate, consent, caps);
+        let what =
+            format!("seed {seed}, {profiles} profiles, {country:?}, propagate {propagate}, {consent:?}, caps {caps}");
         for threads in [1, 2] {
-            let got = engine(dir.path(), &canon, propagate, consent, threads);
+            let got = engine(dir.path(), &canon, propagate, consent, caps, threads);
             assert_eq!(got.len(), want.len(), "{what}");
             for (g, w) in got.iter().zip(&want) {
                 assert_eq!(g, w, "{what}, {threads} threads");
@@ -318,7 +410,10 @@ fn compare(profiles: u64, seed: u64) {
                 expected.push("optout_address");
             }
             if consent != Consent::None {
-                expected.push("not_subscribed");
+                expected.extend(["not_subscribed", "control_group"]);
+            }
+            if caps {
+                expected.push("pressure");
             }
             for reason in expected {
                 assert!(reasons.contains(reason), "no {reason} row for seed {seed}");

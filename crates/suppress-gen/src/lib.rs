@@ -1,15 +1,17 @@
 //! Synthetic exports for tests, benchmarks and the committed sample.
 //!
 //! [`generate`] writes `profiles.parquet`, `quarantine.parquet`, `targets.parquet`,
-//! `deliveries.parquet`, `subscriptions.parquet`, `consent.parquet` and the delivery log
+//! `deliveries.parquet`, `subscriptions.parquet`, `consent.parquet`, `history.parquet` and the
+//! delivery log
 //! `log.parquet` with the dirt real exports have (see [`profiles`], [`quarantine`],
-//! [`targets`], [`deliveries`], [`subscriptions`], [`consent`], [`log`] for what each holds).
+//! [`targets`], [`deliveries`], [`subscriptions`], [`consent`], [`history`], [`log`] for what each holds).
 //! Every value is a pure function of (seed, table, row) through [`rng::Rng`], so output is
 //! byte-for-byte reproducible, batches are generated in parallel, and nothing but the batches
 //! in flight is held in memory: 50M profiles stream to disk.
 
 pub mod consent;
 pub mod deliveries;
+pub mod history;
 pub mod log;
 pub mod profiles;
 pub mod quarantine;
@@ -46,6 +48,7 @@ pub struct GenReport {
     pub deliveries: u64,
     pub subscriptions: u64,
     pub consent: u64,
+    pub history: u64,
     pub log: u64,
 }
 
@@ -55,7 +58,7 @@ pub enum GenError {
     Write { path: std::path::PathBuf, message: String },
 }
 
-/// Writes the seven tables into `dir` (created if needed).
+/// Writes the eight tables into `dir` (created if needed).
 pub fn generate(dir: &Path, config: &GenConfig) -> Result<GenReport, GenError> {
     std::fs::create_dir_all(dir).map_err(|e| GenError::Write { path: dir.into(), message: e.to_string() })?;
     Ok(GenReport {
@@ -65,6 +68,7 @@ pub fn generate(dir: &Path, config: &GenConfig) -> Result<GenReport, GenError> {
         deliveries: deliveries::write(&dir.join("deliveries.parquet"))?,
         subscriptions: subscriptions::write(&dir.join("subscriptions.parquet"), config)?,
         consent: consent::write(&dir.join("consent.parquet"), config)?,
+        history: history::write(&dir.join("history.parquet"), config)?,
         log: log::write(&dir.join("log.parquet"), config)?,
     })
 }

@@ -15,6 +15,8 @@
 //! - [`ServiceSubscriptions`]: per service a delivery goes to, the subscribed profile rows.
 //! - [`ConsentEvents`]: the consent events reduced to the deciding one per (profile, scope),
 //!   and applied to the profiles' flags and the subscriptions: the effective state.
+//! - [`SendHistory`]: with `--cap`, the messages already sent to targeted profiles, grouped by
+//!   profile row, only the rows that can count for some cap.
 //! - [`BadRows`]: rows skipped under `--skip-bad-rows`, counted per column and cause.
 //!
 //! Builders scan their table in parallel (one batch per task, see `suppress_load::Table::scan`)
@@ -27,6 +29,7 @@ mod bits;
 mod consent;
 mod deliveries;
 mod fingerprints;
+mod history;
 mod id_map;
 mod profiles;
 mod quarantine;
@@ -39,6 +42,7 @@ pub use bits::DenseBits;
 pub use consent::{ConsentEvents, ConsentStats};
 pub use deliveries::{DeliveryProperties, DeliveryTable, DEFAULT_WEIGHT};
 pub use fingerprints::{fingerprint, FingerprintMap};
+pub use history::{HistoryFilter, HistoryStats, SendHistory};
 pub use id_map::IdMap;
 pub use profiles::{channel_bit, ProfileIndex, ProfileOptions, ACCEPTED, OPTOUT_ALL};
 pub use quarantine::{QuarantineIndex, QuarantineStats};

@@ -2,6 +2,8 @@
 //!
 //! - [`Channel`]: the six delivery channels, their column names and address kinds.
 //! - [`Reason`]: the exclusion reasons, in the order in which they are tried.
+//! - [`pressure`]: `--cap`, the rank of a profile's candidates and their arbitration.
+//! - [`control_group`]: the contract's hash formula for control groups.
 //! - [`consent`]: consent actions and scopes, service names, and which event decides a scope.
 //! - [`QuarantineStatus`]: the statuses of the quarantine table and their aliases.
 //! - [`Outcome`]: the outcomes of the delivery log, their aliases and same-instant order.
@@ -15,7 +17,9 @@ pub mod address;
 pub mod ascii;
 mod channel;
 pub mod consent;
+pub mod control_group;
 mod outcome;
+pub mod pressure;
 mod reason;
 mod status;
 

@@ -14,6 +14,8 @@ pub enum Reason {
     Denylisted = 8,
     Quarantined = 9,
     Duplicate = 10,
+    Pressure = 11,
+    ControlGroup = 12,
 }
 
 impl Reason {
@@ -21,7 +23,7 @@ impl Reason {
     pub const COUNT: usize = Reason::ALL.len();
 
     /// Every reason, in contract order.
-    pub const ALL: [Reason; 10] = [
+    pub const ALL: [Reason; 12] = [
         Reason::UnknownProfile,
         Reason::OptoutAll,
         Reason::OptoutChannel,
@@ -32,6 +34,8 @@ impl Reason {
         Reason::Denylisted,
         Reason::Quarantined,
         Reason::Duplicate,
+        Reason::Pressure,
+        Reason::ControlGroup,
     ];
 
     /// The name written in `exclusions.parquet` and `summary.json`.
@@ -47,10 +51,12 @@ impl Reason {
             Reason::Denylisted => "denylisted",
             Reason::Quarantined => "quarantined",
             Reason::Duplicate => "duplicate",
+            Reason::Pressure => "pressure",
+            Reason::ControlGroup => "control_group",
         }
     }
 
-    /// The contract's number, 1 to 10.
+    /// The contract's number, 1 to 12.
     pub fn number(self) -> u8 {
         self as u8
     }
@@ -60,7 +66,7 @@ impl Reason {
         Reason::ALL.get(usize::from(number).checked_sub(1)?).copied()
     }
 
-    /// Whether exclusion rows for this reason carry an address (reasons 6 to 10 do).
+    /// Whether exclusion rows for this reason carry an address (reasons 6 to 12 do).
     pub fn has_address(self) -> bool {
         self >= Reason::InvalidAddress
     }
@@ -83,15 +89,26 @@ mod tests {
             assert_eq!(Reason::from_number(r.number()), Some(*r));
         }
         assert_eq!(Reason::from_number(0), None);
-        assert_eq!(Reason::from_number(11), None);
+        assert_eq!(Reason::from_number(13), None);
         assert!(Reason::UnknownProfile < Reason::Duplicate);
         assert_eq!(Reason::NotSubscribed.number(), 4);
         assert_eq!(Reason::Duplicate.number(), 10);
     }
 
     #[test]
-    fn only_reasons_six_to_ten_carry_an_address() {
+    fn only_reasons_six_to_twelve_carry_an_address() {
         let with: Vec<_> = Reason::ALL.iter().filter(|r| r.has_address()).map(|r| r.name()).collect();
-        assert_eq!(with, ["invalid_address", "optout_address", "denylisted", "quarantined", "duplicate"]);
+        assert_eq!(
+            with,
+            [
+                "invalid_address",
+                "optout_address",
+                "denylisted",
+                "quarantined",
+                "duplicate",
+                "pressure",
+                "control_group"
+            ]
+        );
     }
 }

@@ -13,6 +13,8 @@
 //! | 8 | `denylisted`      | [`denylisted`] |
 //! | 9 | `quarantined`     | [`quarantined`] |
 //! | 10 | `duplicate`      | [`duplicate`] |
+//! | 11 | `pressure`       | [`pressure`] |
+//! | 12 | `control_group`  | [`control_group`] |
 //!
 //! Reasons 2, 3, 4 and 7 read the *effective* state: the exports changed by the consent
 //! events, which the index has already applied (`suppress_index::ConsentEvents::apply`).
@@ -20,13 +22,16 @@
 //! Reasons 1 to 9 look at one target row alone: [`first_row_reason`] tries them in order, and
 //! [`classify_all`] runs it over every row in parallel, in one fused pass (the per-row path is
 //! the hot loop of a run: each rule is an inlined function, so the order reads like the
-//! contract and compiles like one function). Reason 10 looks at the rows still kept together:
-//! [`duplicate::mark_duplicates`] runs after the pass, on the rows it collected.
+//! contract and compiles like one function). Reasons 10, 11 and
+//! 12 look at the rows still kept together, in that order, after the pass:
+//! [`duplicate::mark_duplicates`] on the rows it collected, [`pressure::mark_pressure`] (only
+//! with `--cap`) per profile, [`control_group::mark_control_groups`] per row.
 //!
 //! Adding a reason: a module here, a line in the table above, and a line where its place in
 //! the order is ([`first_row_reason`] for a per-row rule, the pipeline in `execute.rs` for a rule
 //! over the kept rows).
 
+pub mod control_group;
 pub mod denylisted;
 pub mod duplicate;
 pub mod invalid_address;
@@ -35,6 +40,7 @@ pub mod not_subscribed;
 pub mod optout_address;
 pub mod optout_all;
 pub mod optout_channel;
+pub mod pressure;
 pub mod quarantined;
 pub mod unknown_profile;
 
