@@ -295,6 +295,35 @@ fn the_readme_command_reads_every_table_of_the_sample() {
     let newsletter = newsletter.unwrap();
     assert_eq!((newsletter["service"].as_str(), newsletter["weight"].as_i64()), (Some("newsletter"), Some(3)));
     assert_eq!(newsletter["contact_date"], "2026-11-01T08:00:00Z");
+    assert!(summary["inputs"]["history"].is_null(), "the history is read only for a cap");
+    assert!(summary["totals"]["excluded"]["control_group"].as_u64().unwrap() > 0);
+
+    // With caps, --inputs reads the history too.
+    let capped = tempfile::tempdir().unwrap();
+    let run = suppress(&[
+        "analyze",
+        "--inputs",
+        p(&data),
+        "--default-country",
+        "33",
+        "--as-of",
+        "2026-11-01T00:00:00Z",
+        "--exported-at",
+        "2026-10-31T00:00:00Z",
+        "--cap",
+        "email:2/7d",
+        "--cap",
+        "all:6/30d",
+        "--out",
+        p(capped.path()),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(stderr(&run).contains("pressure: email:2/7d excluded "), "{}", stderr(&run));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(capped.path().join("summary.json")).unwrap()).unwrap();
+    assert!(summary["inputs"]["history"]["rows"].as_u64().unwrap() > 0);
+    assert!(summary["totals"]["excluded"]["pressure"].as_u64().unwrap() > 0);
+    assert_eq!(summary["options"]["caps"], serde_json::json!(["email:2/7d", "all:6/30d"]));
 }
 
 /// Usage and data errors: one line, the right exit code, and no output files.
