@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::anyhow;
-use suppress_gen::{generate, GenConfig, TargetOrder};
+use suppress_gen::{generate, GenConfig, IdShape, TargetOrder};
 
 use crate::{with_threads, Failure};
 
@@ -39,6 +39,10 @@ pub struct Args {
     /// sorted (by delivery, then profile).
     #[arg(long, value_name = "ORDER", default_value = "shuffled")]
     target_order: String,
+    /// How profile ids are spread: dense (a CRM sequence), sparse (about 7 ids per profile,
+    /// what deletions leave) or random63 (hashed 63-bit keys).
+    #[arg(long, value_name = "SHAPE", default_value = "dense")]
+    id_shape: String,
     /// Worker threads (0: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     threads: usize,
@@ -48,7 +52,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let started = Instant::now();
     let target_order = TargetOrder::parse(&args.target_order)
         .ok_or_else(|| Failure::Usage(anyhow!("--target-order {:?}: use shuffled or sorted", args.target_order)))?;
-    let config = GenConfig { profiles: args.profiles, seed: args.seed, target_order };
+    let id_shape = IdShape::parse(&args.id_shape)
+        .ok_or_else(|| Failure::Usage(anyhow!("--id-shape {:?}: use dense, sparse or random63", args.id_shape)))?;
+    let config = GenConfig { profiles: args.profiles, seed: args.seed, target_order, id_shape };
     let out = args.out.clone();
     crate::signals::writing_in_place(out.clone());
     let report = with_threads(args.threads, move || generate(&out, &config))?.map_err(|e| Failure::Data(anyhow!(e)))?;

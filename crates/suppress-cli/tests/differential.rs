@@ -370,8 +370,13 @@ fn engine(
 }
 
 fn compare(profiles: u64, seed: u64) {
+    compare_shaped(GenConfig::new(profiles, seed));
+}
+
+fn compare_shaped(config: GenConfig) {
+    let (profiles, seed) = (config.profiles, config.seed);
     let dir = tempfile::tempdir().unwrap();
-    generate(dir.path(), &GenConfig::new(profiles, seed)).unwrap();
+    generate(dir.path(), &config).unwrap();
     // (country, propagate, consent tables, caps)
     let variants = [
         (None, false, Consent::None, false),
@@ -426,6 +431,21 @@ fn compare(profiles: u64, seed: u64) {
 fn engine_matches_reference_small() {
     compare(300, 1);
     compare(1000, 2);
+}
+
+/// Every shape a real export has: targets sorted or in hash order, ids dense, sparse (the
+/// profile index hashes them) or random 63-bit.
+#[test]
+fn engine_matches_reference_on_every_target_order_and_id_shape() {
+    use suppress_gen::{IdShape, TargetOrder};
+    for (order, shape, seed) in [
+        (TargetOrder::Sorted, IdShape::Dense, 5),
+        (TargetOrder::Shuffled, IdShape::Sparse, 6),
+        (TargetOrder::Shuffled, IdShape::Random63, 7),
+        (TargetOrder::Sorted, IdShape::Random63, 8),
+    ] {
+        compare_shaped(GenConfig { profiles: 6000, seed, target_order: order, id_shape: shape });
+    }
 }
 
 #[test]

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 
-use crate::profiles::profile_id;
 use crate::quarantine::PIVOT_MICROS;
 use crate::rng::Rng;
 use crate::write::{write_batches, BATCH_ROWS};
@@ -48,7 +47,7 @@ fn batch(config: &GenConfig, b: u64) -> RecordBatch {
         if !rng.chance(0.05) {
             continue;
         }
-        let id = if rng.chance(0.01) { profile_id(config.profiles) + i as i64 } else { profile_id(i) };
+        let id = if rng.chance(0.01) { config.id_past_end(i) } else { config.profile_id(i) };
         let events = 1 + rng.below(3);
         let (mut channel, mut service) = (None, None);
         let mut at = 0;

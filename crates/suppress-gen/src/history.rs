@@ -8,7 +8,6 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 
-use crate::profiles::profile_id;
 use crate::quarantine::PIVOT_MICROS;
 use crate::rng::Rng;
 use crate::write::{write_batches, BATCH_ROWS};
@@ -38,7 +37,7 @@ fn batch(config: &GenConfig, b: u64) -> RecordBatch {
         // 0 to 11 messages, 5.5 on average (55M rows for 10M profiles).
         let messages = rng.below(12);
         for _ in 0..messages {
-            let id = if rng.chance(0.005) { profile_id(config.profiles) + i as i64 } else { profile_id(i) };
+            let id = if rng.chance(0.005) { config.id_past_end(i) } else { config.profile_id(i) };
             ids.push(id);
             channels.push(*rng.pick(&CHANNELS));
             // Mostly the last 30 days; 2% scheduled within the 2 days after.

@@ -28,15 +28,40 @@ pub struct GenConfig {
     pub profiles: u64,
     pub seed: u64,
     pub target_order: TargetOrder,
+    pub id_shape: IdShape,
 }
 
 impl GenConfig {
-    /// `profiles` profiles from `seed`, targets in hash order.
+    /// `profiles` profiles from `seed`, targets in hash order, dense ids.
     pub fn new(profiles: u64, seed: u64) -> GenConfig {
-        GenConfig { profiles, seed, target_order: TargetOrder::default() }
+        GenConfig { profiles, seed, target_order: TargetOrder::default(), id_shape: IdShape::default() }
+    }
+
+    /// The id of profile index `i`.
+    pub fn profile_id(&self, i: u64) -> i64 {
+        self.id_shape.id(i)
+    }
+
+    /// An id that is no profile's, the `k`-th past the last profile.
+    pub fn id_past_end(&self, k: u64) -> i64 {
+        match self.id_shape {
+            // As before the shapes existed, so that dense data stays byte for byte the same.
+            IdShape::Dense => profiles::profile_id(self.profiles) + k as i64,
+            shape => shape.id(self.profiles + k),
+        }
+    }
+
+    /// An id that is no profile's, drawn among the profiles' own: a gap (dense) or one past
+    /// the end (other shapes).
+    pub fn unknown_id(&self, m: u64) -> i64 {
+        match self.id_shape {
+            IdShape::Dense => 51 * (1 + m) as i64,
+            shape => shape.id(self.profiles + m),
+        }
     }
 }
 
+pub use profiles::IdShape;
 pub use targets::TargetOrder;
 
 /// Rows written per file.

@@ -33,10 +33,70 @@ const STREETS: [&str; 6] = [
 ];
 const CITIES: [&str; 5] = ["Paris", "Lyon", "Marseille", "Toulouse", "Bordeaux"];
 
-/// The profile id of profile index `i`: ascending, with a gap every 51 ids (`51 * m` is never
-/// a profile id, which is how targets get unknown ids).
+/// The profile id of profile index `i` in the dense shape: ascending, with a gap every 51 ids
+/// (`51 * m` is never a profile id, which is how targets get unknown ids).
 pub fn profile_id(i: u64) -> i64 {
     (i + 1 + i / 50) as i64
+}
+
+/// How profile ids are spread, as real exports have them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdShape {
+    /// A CRM sequence: ascending from 1, a gap every 51 ids.
+    #[default]
+    Dense,
+    /// What is left after years of deletions: ascending, about 7 ids per profile.
+    Sparse,
+    /// Hashed keys or a CDP's 63-bit ids: unique, in no order, anywhere in `0..2^63`.
+    Random63,
+}
+
+impl IdShape {
+    pub fn parse(text: &str) -> Option<IdShape> {
+        match text {
+            "dense" => Some(IdShape::Dense),
+            "sparse" => Some(IdShape::Sparse),
+            "random63" => Some(IdShape::Random63),
+            _ => None,
+        }
+    }
+
+    /// The id of profile index `i`; distinct indexes have distinct ids.
+    pub fn id(self, i: u64) -> i64 {
+        match self {
+            IdShape::Dense => profile_id(i),
+            // 7i + 1 + (0..5): ascending and distinct.
+            IdShape::Sparse => (7 * i + 1 + Rng::new(0, 900, i).below(5)) as i64,
+            IdShape::Random63 => scramble63(i) as i64,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shape_gives_distinct_non_negative_ids() {
+        for shape in [IdShape::Dense, IdShape::Sparse, IdShape::Random63] {
+            let ids: std::collections::HashSet<i64> = (0..200_000).map(|i| shape.id(i)).collect();
+            assert_eq!(ids.len(), 200_000, "{shape:?}");
+            assert!(ids.iter().all(|&id| id >= 0), "{shape:?}");
+        }
+        assert!((0..1000).map(|i| IdShape::Sparse.id(i)).collect::<Vec<_>>().windows(2).all(|w| w[0] < w[1]));
+        let high = (0..1000).filter(|&i| IdShape::Random63.id(i) > i64::MAX / 2).count();
+        assert!((400..600).contains(&high), "random63 ids spread over the whole range: {high}");
+    }
+}
+
+/// A bijection of `0..2^63` onto itself (odd multiplications and a xorshift, each invertible
+/// modulo 2^63), so that ids are unique without a set to check them against.
+fn scramble63(i: u64) -> u64 {
+    const MASK: u64 = u64::MAX >> 1;
+    let mut x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) & MASK;
+    x ^= x >> 29;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9) & MASK;
+    x ^ (x >> 32)
 }
 
 /// The index of the person whose addresses profile `i` uses: itself, or for ~3% a profile
@@ -211,7 +271,7 @@ fn batch(config: &GenConfig, b: u64) -> RecordBatch {
     let mut strings: [Vec<Option<String>>; 6] = Default::default();
     for i in rows {
         let mut rng = Rng::new(seed, TABLE, i);
-        ids.push(profile_id(i));
+        ids.push(config.profile_id(i));
         first.push(Some(rng.pick(&FIRST).to_string()));
         for (k, p) in [0.02, 0.05, 0.03, 0.06, 0.03].into_iter().enumerate() {
             bools[k].push(flag(&mut rng, p));

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 
-use crate::profiles::profile_id;
 use crate::quarantine::PIVOT_MICROS;
 use crate::rng::Rng;
 use crate::targets::is_targeted;
@@ -54,8 +53,11 @@ fn batch(config: &GenConfig, b: u64) -> RecordBatch {
                 5..15 => Some(PIVOT_MICROS + (1 + rng.below(365) as i64) * DAY),
                 _ => None,
             };
-            let id =
-                if rng.chance(0.002) { 51 * (1 + rng.below(config.profiles.max(1))) as i64 } else { profile_id(i) };
+            let id = if rng.chance(0.002) {
+                config.unknown_id(rng.below(config.profiles.max(1)))
+            } else {
+                config.profile_id(i)
+            };
             for _ in 0..copies {
                 ids.push(id);
                 services.push(*rng.pick(spellings));

@@ -12,7 +12,6 @@ use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use rayon::prelude::*;
 
-use crate::profiles::profile_id;
 use crate::rng::Rng;
 use crate::write::{write_batches, write_stream, BATCH_ROWS};
 use crate::{GenConfig, GenError};
@@ -86,14 +85,14 @@ fn rows(config: &GenConfig, blocks: u64, b: u64) -> Vec<Row> {
         let copies = if rng.chance(0.02) { 2 } else { 1 };
         for _ in 0..copies {
             let spelling = if rng.chance(0.9) { 0 } else { 1 + rng.below(2) as u8 };
-            rows.push(Row { delivery: d as u8, spelling, profile_id: profile_id(i) });
+            rows.push(Row { delivery: d as u8, spelling, profile_id: config.profile_id(i) });
         }
         if rng.chance(0.01) {
             // A gap id (`51 * m` is never a profile id) or one past every profile.
             let profile_id = if rng.chance(0.5) {
-                51 * (1 + rng.below(config.profiles.max(1))) as i64
+                config.unknown_id(rng.below(config.profiles.max(1)))
             } else {
-                profile_id(config.profiles) + i as i64
+                config.id_past_end(i)
             };
             rows.push(Row { delivery: d as u8, spelling: 0, profile_id });
         }
