@@ -72,23 +72,6 @@ impl IdShape {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_shape_gives_distinct_non_negative_ids() {
-        for shape in [IdShape::Dense, IdShape::Sparse, IdShape::Random63] {
-            let ids: std::collections::HashSet<i64> = (0..200_000).map(|i| shape.id(i)).collect();
-            assert_eq!(ids.len(), 200_000, "{shape:?}");
-            assert!(ids.iter().all(|&id| id >= 0), "{shape:?}");
-        }
-        assert!((0..1000).map(|i| IdShape::Sparse.id(i)).collect::<Vec<_>>().windows(2).all(|w| w[0] < w[1]));
-        let high = (0..1000).filter(|&i| IdShape::Random63.id(i) > i64::MAX / 2).count();
-        assert!((400..600).contains(&high), "random63 ids spread over the whole range: {high}");
-    }
-}
-
 /// A bijection of `0..2^63` onto itself (odd multiplications and a xorshift, each invertible
 /// modulo 2^63), so that ids are unique without a set to check them against.
 fn scramble63(i: u64) -> u64 {
@@ -309,4 +292,21 @@ fn batch(config: &GenConfig, b: u64) -> RecordBatch {
 
 pub fn write(path: &Path, config: &GenConfig) -> Result<u64, GenError> {
     write_batches(path, schema(), config.profiles.div_ceil(BATCH_ROWS), |b| batch(config, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shape_gives_distinct_non_negative_ids() {
+        for shape in [IdShape::Dense, IdShape::Sparse, IdShape::Random63] {
+            let ids: std::collections::HashSet<i64> = (0..200_000).map(|i| shape.id(i)).collect();
+            assert_eq!(ids.len(), 200_000, "{shape:?}");
+            assert!(ids.iter().all(|&id| id >= 0), "{shape:?}");
+        }
+        assert!((0..1000).map(|i| IdShape::Sparse.id(i)).collect::<Vec<_>>().windows(2).all(|w| w[0] < w[1]));
+        let high = (0..1000).filter(|&i| IdShape::Random63.id(i) > i64::MAX / 2).count();
+        assert!((400..600).contains(&high), "random63 ids spread over the whole range: {high}");
+    }
 }
