@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use suppress_load::column::IdValue;
 use suppress_load::{BadValue, Batch, LoadError};
 
 /// Skipped rows of one table, counted by `column: cause`.
@@ -25,6 +26,25 @@ impl BadRows {
         }
         self.add(batch.column_name(column), problem.cause(), 1);
         Ok(())
+    }
+
+    /// Reads a required id: `Ok(Some)` for a valid id, `Ok(None)` for a null or out-of-range
+    /// one skipped and counted, `Err` when not skipping.
+    pub fn id(
+        &mut self,
+        skip: bool,
+        batch: &Batch,
+        column: usize,
+        row: usize,
+        value: IdValue,
+    ) -> Result<Option<i64>, LoadError> {
+        let problem = match value {
+            IdValue::Valid(id) => return Ok(Some(id)),
+            IdValue::Null => BadValue::Null,
+            IdValue::OutOfRange(v) => BadValue::OutOfRange(v.to_string()),
+        };
+        self.record(skip, batch, column, row, problem)?;
+        Ok(None)
     }
 
     /// Parses a required name column (channel, status): `Ok(Some)` when `parse` knows the

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
-use suppress_load::column::IdValue;
 use suppress_load::{BadValue, ColumnNames, ColumnSpec, LoadError, Table, TableKind};
 use suppress_model::consent::{consent_scope, deciding_key, decision_applies, ignored_because, EventIgnored};
 use suppress_model::{Channel, ConsentAction, ConsentScope};
@@ -93,17 +92,7 @@ impl ConsentEvents {
             let services = batch.strings(SERVICE)?;
             let mut part = Part { rows_read: batch.num_rows as u64, ..Part::default() };
             for i in 0..batch.num_rows {
-                let id = match ids.get(i) {
-                    IdValue::Valid(id) => id,
-                    IdValue::Null => {
-                        part.bad_rows.record(skip, batch, PROFILE_ID, i, BadValue::Null)?;
-                        continue;
-                    }
-                    IdValue::OutOfRange(v) => {
-                        part.bad_rows.record(skip, batch, PROFILE_ID, i, BadValue::OutOfRange(v.to_string()))?;
-                        continue;
-                    }
-                };
+                let Some(id) = part.bad_rows.id(skip, batch, PROFILE_ID, i, ids.get(i))? else { continue };
                 let Some(at) = times.micros(i) else {
                     part.bad_rows.record(skip, batch, AT, i, BadValue::Null)?;
                     continue;

@@ -1,7 +1,6 @@
 //! The send history (`--history`): the messages already sent to the profiles a delivery
 //! targets, grouped by profile row, for the pressure rules.
 
-use suppress_load::column::IdValue;
 use suppress_load::{BadValue, ColumnNames, ColumnSpec, LoadError, Table, TableKind};
 use suppress_model::Channel;
 
@@ -82,17 +81,7 @@ impl SendHistory {
             // The spellings of this batch parsed so far: a handful (`email`, ` SMS`, ...).
             let mut spellings: Vec<(&str, Channel)> = Vec::new();
             for i in 0..batch.num_rows {
-                let id = match ids.get(i) {
-                    IdValue::Valid(id) => id,
-                    IdValue::Null => {
-                        stats.bad_rows.record(skip, batch, PROFILE_ID, i, BadValue::Null)?;
-                        continue;
-                    }
-                    IdValue::OutOfRange(v) => {
-                        stats.bad_rows.record(skip, batch, PROFILE_ID, i, BadValue::OutOfRange(v.to_string()))?;
-                        continue;
-                    }
-                };
+                let Some(id) = stats.bad_rows.id(skip, batch, PROFILE_ID, i, ids.get(i))? else { continue };
                 let raw = channels.get(i);
                 let known = raw.and_then(|raw| spellings.iter().find(|(text, _)| *text == raw).map(|&(_, c)| c));
                 let channel = match known {

@@ -1,7 +1,6 @@
 //! Subscriptions to services: per service some delivery of the run uses, the profile rows
 //! with an active subscription, as exported and then as the consent events leave them.
 
-use suppress_load::column::IdValue;
 use suppress_load::{BadValue, ColumnNames, ColumnSpec, LoadError, Table, TableKind};
 use suppress_model::ascii;
 
@@ -72,18 +71,7 @@ impl ServiceSubscriptions {
             // The previous row's spelling and its slot: services repeat in long runs.
             let mut last: Option<(&str, Option<u16>)> = None;
             for i in 0..batch.num_rows {
-                let id = match ids.get(i) {
-                    IdValue::Valid(id) => id,
-                    IdValue::Null => {
-                        stats.bad_rows.record(skip_bad_rows, batch, PROFILE_ID, i, BadValue::Null)?;
-                        continue;
-                    }
-                    IdValue::OutOfRange(v) => {
-                        let problem = BadValue::OutOfRange(v.to_string());
-                        stats.bad_rows.record(skip_bad_rows, batch, PROFILE_ID, i, problem)?;
-                        continue;
-                    }
-                };
+                let Some(id) = stats.bad_rows.id(skip_bad_rows, batch, PROFILE_ID, i, ids.get(i))? else { continue };
                 let Some(raw) = names.get(i) else {
                     stats.bad_rows.record(skip_bad_rows, batch, SERVICE, i, BadValue::Null)?;
                     continue;

@@ -122,16 +122,8 @@ impl TargetList {
                         continue;
                     }
                 };
-                let profile_id = match profile_ids.get(i) {
-                    IdValue::Valid(id) => id,
-                    IdValue::Null => {
-                        part.bad_rows.record(skip, batch, PROFILE_ID, i, BadValue::Null)?;
-                        continue;
-                    }
-                    IdValue::OutOfRange(v) => {
-                        part.bad_rows.record(skip, batch, PROFILE_ID, i, BadValue::OutOfRange(v.to_string()))?;
-                        continue;
-                    }
+                let Some(profile_id) = part.bad_rows.id(skip, batch, PROFILE_ID, i, profile_ids.get(i))? else {
+                    continue;
                 };
                 let channel = match (&options.channel, &channels) {
                     (Some(channel), _) => *channel,
