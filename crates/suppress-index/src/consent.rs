@@ -7,21 +7,19 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use suppress_load::{BadValue, ColumnNames, ColumnSpec, LoadError, Table, TableKind};
 use suppress_model::consent::{consent_scope, deciding_key, decision_applies, ignored_because, EventIgnored};
-use suppress_model::{Channel, ConsentAction, ConsentScope};
+use suppress_model::{ConsentAction, ConsentScope};
 
-use crate::{channel_bit, BadRows, ProfileIndex, ServiceSubscriptions, OPTOUT_ALL};
+use crate::{BadRows, ProfileIndex, ServiceSubscriptions};
 
 /// One event still in the running after step 1: its profile row, scope, time and action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Event {
     row: u32,
-    /// 0 all channels, 1 + channel index, or 7 + index into `ConsentEvents::services`.
-    scope: u32,
+    /// A service as its index in `ConsentEvents::services`.
+    scope: ConsentScope<u32>,
     at: i64,
     action: ConsentAction,
 }
-
-const SERVICE_SCOPES: u32 = 7;
 
 /// The consent events of one run, read and reduced.
 #[derive(Debug, Clone, Default)]
@@ -124,18 +122,9 @@ impl ConsentEvents {
                 }
                 let row = profiles.row(id).expect("known profile");
                 let scope = match scope {
-                    ConsentScope::AllChannels => 0,
-                    ConsentScope::Channel(c) => 1 + c.index() as u32,
-                    ConsentScope::Service(name) => {
-                        let local = match part.services.iter().position(|s| *s == name) {
-                            Some(k) => k,
-                            None => {
-                                part.services.push(name);
-                                part.services.len() - 1
-                            }
-                        };
-                        SERVICE_SCOPES + local as u32
-                    }
+                    ConsentScope::AllChannels => ConsentScope::AllChannels,
+                    ConsentScope::Channel(c) => ConsentScope::Channel(c),
+                    ConsentScope::Service(name) => ConsentScope::Service(intern(&mut part.services, name)),
                 };
                 part.events.push(Event { row, scope, at, action });
             }
@@ -155,11 +144,11 @@ impl ConsentEvents {
     ) {
         let stats = &mut self.stats;
         let mut changed: BTreeMap<String, u64> = BTreeMap::new();
-        let scope_name = |scope: u32| -> String {
+        let scope_name = |scope: ConsentScope<u32>| -> String {
             match scope {
-                0 => "all".into(),
-                s if s < SERVICE_SCOPES => Channel::ALL[(s - 1) as usize].name().into(),
-                s => format!("service:{}", self.services[(s - SERVICE_SCOPES) as usize]),
+                ConsentScope::AllChannels => "all".into(),
+                ConsentScope::Channel(c) => c.name().into(),
+                ConsentScope::Service(s) => format!("service:{}", self.services[s as usize]),
             }
         };
         // Every scope the run reads is listed, changed or not.
@@ -179,17 +168,16 @@ impl ConsentEvents {
             }
             stats.applied += 1;
             let on = event.action == ConsentAction::OptOut;
+            // `None`: a scope no delivery of this run reads.
             let effect = match event.scope {
-                0 if !profiles.channels.is_empty() => Some(profiles.set_optout(event.row, OPTOUT_ALL, on)),
-                s if (1..SERVICE_SCOPES).contains(&s) => {
-                    let channel = Channel::ALL[(s - 1) as usize];
-                    profiles
-                        .channels
-                        .contains(&channel)
-                        .then(|| profiles.set_optout(event.row, channel_bit(channel), on))
+                ConsentScope::AllChannels => {
+                    (!profiles.channels.is_empty()).then(|| profiles.set_optout(event.row, None, on))
                 }
-                s if s >= SERVICE_SCOPES => {
-                    let name = &self.services[(s - SERVICE_SCOPES) as usize];
+                ConsentScope::Channel(channel) => {
+                    profiles.channels.contains(&channel).then(|| profiles.set_optout(event.row, Some(channel), on))
+                }
+                ConsentScope::Service(s) => {
+                    let name = &self.services[s as usize];
                     subscriptions.slot(name).map(|slot| {
                         // A service opt_in subscribes, its opt_out unsubscribes.
                         let bits = &mut subscriptions.subscribed[slot as usize];
@@ -202,7 +190,6 @@ impl ConsentEvents {
                         before == on
                     })
                 }
-                _ => None,
             };
             match effect {
                 None => stats.applied_to_unused_scopes += 1,
@@ -223,6 +210,15 @@ struct Part {
     services: Vec<String>,
 }
 
+/// The index of `name` in `services`, added at the end when new.
+fn intern(services: &mut Vec<String>, name: String) -> u32 {
+    let k = services.iter().position(|s| *s == name).unwrap_or_else(|| {
+        services.push(name);
+        services.len() - 1
+    });
+    k as u32
+}
+
 /// Merges the parts (service names numbered across them) and keeps, per (row, scope), the
 /// greatest [`deciding_key`].
 fn reduce(parts: Vec<Part>) -> ConsentEvents {
@@ -234,20 +230,10 @@ fn reduce(parts: Vec<Part>) -> ConsentEvents {
         for (why, n) in part.ignored {
             *out.stats.ignored.entry(why).or_default() += n;
         }
-        let remap: Vec<u32> = part
-            .services
-            .into_iter()
-            .map(|name| {
-                let k = out.services.iter().position(|s| *s == name).unwrap_or_else(|| {
-                    out.services.push(name);
-                    out.services.len() - 1
-                });
-                SERVICE_SCOPES + k as u32
-            })
-            .collect();
+        let remap: Vec<u32> = part.services.into_iter().map(|name| intern(&mut out.services, name)).collect();
         events.extend(part.events.into_iter().map(|mut e| {
-            if e.scope >= SERVICE_SCOPES {
-                e.scope = remap[(e.scope - SERVICE_SCOPES) as usize];
+            if let ConsentScope::Service(s) = e.scope {
+                e.scope = ConsentScope::Service(remap[s as usize]);
             }
             e
         }));

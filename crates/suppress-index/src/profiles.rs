@@ -158,21 +158,19 @@ impl ProfileIndex {
         self.ids.get(profile_id)
     }
 
-    /// Sets (`on`) or clears opt-out `bit` ([`OPTOUT_ALL`] or a [`channel_bit`]) of accepted
-    /// row `row`, in its flags and in the bitmap of that bit; returns whether it changed.
-    /// This is how consent events make the export's state the effective one.
-    pub fn set_optout(&mut self, row: u32, bit: u8, on: bool) -> bool {
+    /// Sets (`on`) or clears the opt-out of accepted row `row` for `channel` (`None`: the
+    /// profile's `optout`, every channel), in its flags and in that opt-out's bitmap; returns
+    /// whether it changed. This is how consent events make the export's state the effective one.
+    pub fn set_optout(&mut self, row: u32, channel: Option<Channel>, on: bool) -> bool {
+        let (bit, bitmap) = match channel {
+            None => (OPTOUT_ALL, &mut self.optout_all),
+            Some(c) => (channel_bit(c), &mut self.optout_by_channel[c.index()]),
+        };
         let flags = &mut self.flags[row as usize];
         if (*flags & bit != 0) == on {
             return false;
         }
         *flags ^= bit;
-        let bitmap = if bit == OPTOUT_ALL {
-            &mut self.optout_all
-        } else {
-            let channel = Channel::ALL.into_iter().find(|&c| channel_bit(c) == bit).expect("a channel bit");
-            &mut self.optout_by_channel[channel.index()]
-        };
         if on {
             bitmap.insert(row);
         } else {

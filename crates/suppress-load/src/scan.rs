@@ -65,25 +65,16 @@ impl<'a> Batch<'a> {
         index: usize,
         view: impl FnOnce(&ArrayRef) -> Result<T, crate::column::TypeMismatch>,
     ) -> Result<Option<T>, LoadError> {
-        let partition_array;
-        let array = match (self.column(index), self.partitions[index]) {
-            (Some(array), _) => array,
-            // A partition column is a string column; only `strings` and `ids` accept one.
-            (None, Some(partition)) => {
-                partition_array = partition_strings(partition, self.num_rows);
-                return view(&partition_array).map(Some).map_err(|m| LoadError::ColumnType {
-                    path: self.file.into(),
-                    column: self.specs[index].source.clone(),
-                    found: format!("a hive partition column ({})", m.found),
-                    expected: m.expected,
-                });
-            }
+        // A partition column is a string column; only `strings` and `ids` accept one.
+        let (array, partition) = match (self.column(index), self.partitions[index]) {
+            (Some(array), _) => (array.clone(), false),
+            (None, Some(partition)) => (partition_strings(partition, self.num_rows), true),
             (None, None) => return Ok(None),
         };
-        view(array).map(Some).map_err(|m| LoadError::ColumnType {
+        view(&array).map(Some).map_err(|m| LoadError::ColumnType {
             path: self.file.into(),
             column: self.specs[index].source.clone(),
-            found: m.found,
+            found: if partition { format!("a hive partition column ({})", m.found) } else { m.found },
             expected: m.expected,
         })
     }

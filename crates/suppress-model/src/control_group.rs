@@ -6,12 +6,18 @@ use crate::Channel;
 /// profile_id as 8 bytes little-endian`.
 pub fn hash_input(delivery_id: &str, channel: Channel, profile_id: i64) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(delivery_id.len() + channel.name().len() + 10);
+    hash_input_into(&mut bytes, delivery_id, channel, profile_id);
+    bytes
+}
+
+/// [`hash_input`] into a reused buffer (cleared first), for a pass over millions of rows.
+pub fn hash_input_into(bytes: &mut Vec<u8>, delivery_id: &str, channel: Channel, profile_id: i64) {
+    bytes.clear();
     bytes.extend_from_slice(delivery_id.as_bytes());
     bytes.push(0);
     bytes.extend_from_slice(channel.name().as_bytes());
     bytes.push(0);
     bytes.extend_from_slice(&profile_id.to_le_bytes());
-    bytes
 }
 
 /// `floor(p × 100 + 0.5)` in f64: the number of the 10,000 hash buckets held out.

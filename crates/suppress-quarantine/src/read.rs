@@ -116,8 +116,6 @@ pub struct ReadOptions<'a> {
     pub skip_bad_rows: bool,
 }
 
-use suppress_load::column::micros_of_nanos as micros;
-
 /// The columns of the log.
 pub fn log_columns(names: &ColumnNames) -> Vec<ColumnSpec> {
     let source = |name| names.source(TableKind::Log, name);
@@ -172,11 +170,11 @@ fn required_time(
     options: &ReadOptions,
     batch: &Batch,
     column: usize,
-    value: Option<i128>,
+    value: Option<Micros>,
     row: usize,
 ) -> Result<Option<Micros>, LoadError> {
     match value {
-        Some(nanos) => Ok(Some(micros(nanos))),
+        Some(micros) => Ok(Some(micros)),
         None => bad_rows.record(options.skip_bad_rows, batch, column, row, BadValue::Null).map(|()| None),
     }
 }
@@ -205,7 +203,7 @@ pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<Log
                 bad.parse_name(skip, batch, CHANNEL, i, channels.get(i), Channel::parse, BadValue::UnknownChannel)?;
             let outcome =
                 bad.parse_name(skip, batch, OUTCOME, i, outcomes.get(i), Outcome::parse, BadValue::UnknownOutcome)?;
-            let at = required_time(bad, options, batch, AT, times.get(i), i)?;
+            let at = required_time(bad, options, batch, AT, times.micros(i), i)?;
             let (Some(channel), Some(outcome), Some(at)) = (channel, outcome, at) else { continue };
             if at > options.as_of {
                 counts.future += 1;
@@ -296,7 +294,7 @@ pub fn read_current(
                 }
             };
             let (Some(channel), Some(status), Some(error_count)) = (channel, status, error_count) else { continue };
-            let expires_at = expires.as_ref().and_then(|e| e.get(i)).map(micros);
+            let expires_at = expires.as_ref().and_then(|e| e.micros(i));
             if expires_at.is_some_and(|t| t <= options.as_of) {
                 counts.inactive += 1;
                 continue;
@@ -318,8 +316,8 @@ pub fn read_current(
                 CurrentRow {
                     status,
                     error_count,
-                    last_error_at: last_errors.as_ref().and_then(|e| e.get(i)).map(micros),
-                    updated_at: updates.as_ref().and_then(|e| e.get(i)).map(micros),
+                    last_error_at: last_errors.as_ref().and_then(|e| e.micros(i)),
+                    updated_at: updates.as_ref().and_then(|e| e.micros(i)),
                     expires_at,
                     reason: reasons.as_ref().and_then(|r| r.get(i)).map(str::to_string),
                 },

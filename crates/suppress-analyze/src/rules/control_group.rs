@@ -5,7 +5,7 @@
 //! so the pass is parallel and its result the same on any thread count.
 
 use rayon::prelude::*;
-use suppress_model::control_group::{bucket, threshold};
+use suppress_model::control_group::{bucket, hash_input_into, threshold};
 use suppress_model::Reason;
 
 use super::KEPT;
@@ -25,12 +25,7 @@ pub fn mark_control_groups(ix: &Indexes, codes: &mut [u8]) {
                 continue;
             }
             let delivery = &ix.targets.deliveries[d];
-            bytes.clear();
-            bytes.extend_from_slice(delivery.id.as_bytes());
-            bytes.push(0);
-            bytes.extend_from_slice(delivery.channel.name().as_bytes());
-            bytes.push(0);
-            bytes.extend_from_slice(&ix.targets.profile_id[row].to_le_bytes());
+            hash_input_into(&mut bytes, &delivery.id, delivery.channel, ix.targets.profile_id[row]);
             if bucket(&bytes) < thresholds[d] {
                 *code = Reason::ControlGroup.number();
             }
