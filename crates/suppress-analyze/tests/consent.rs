@@ -482,3 +482,64 @@ fn control_percent_outside_0_to_100_or_nan_fails_the_run() {
         }
     }
 }
+
+#[test]
+fn a_delivery_s_service_applies_to_all_its_channels_and_unlisted_deliveries_get_none() {
+    let as_of = t(AS_OF);
+    let run = run(Inputs {
+        profiles: emails(3),
+        targets: vec![("d", 1, "email"), ("d", 1, "sms"), ("d", 2, " SMS"), ("other", 2, "email"), ("d", 3, "email")],
+        deliveries: Some(vec![(Some("d"), Some("news"))]),
+        // Rows of one (profile, service) may repeat: any active one subscribes.
+        subscriptions: Some(vec![
+            (Some(1), Some("news"), None),
+            (Some(3), Some("news"), Some(as_of - 1)),
+            (Some(3), Some(" NEWS"), Some(as_of + 1)),
+            (Some(3), Some("news"), Some(as_of)),
+        ]),
+        ..Inputs::default()
+    })
+    .unwrap();
+    let rows: Vec<(String, String, i64, String)> =
+        run.rows.iter().map(|r| (r.0.clone(), r.1.clone(), r.2, r.3.clone())).collect();
+    let row = |d: &str, c: &str, p: i64, r: &str| (d.to_string(), c.to_string(), p, r.to_string());
+    assert_eq!(
+        rows,
+        [
+            row("d", "email", 1, "kept"),
+            row("d", "email", 3, "kept"),
+            row("d", "sms", 1, "kept"),
+            row("d", "sms", 2, "not_subscribed"),
+            row("other", "email", 2, "kept"),
+        ]
+    );
+}
+
+/// deliveries rows are matched to targets by the delivery_id's text: an integer 7 in one table
+/// is the string "7" in the other, and `007` is not `7`.
+#[test]
+fn deliveries_match_targets_by_the_delivery_id_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(format!("{name}.parquet"));
+    write_table(&path("profiles"), profiles(&emails(2)), 2);
+    write_table(
+        &path("targets"),
+        vec![
+            ("delivery_id", utf8(&[Some("7"), Some("007")])),
+            ("profile_id", i64s(&[1, 2])),
+            ("channel", utf8(&[Some("email"), Some("email")])),
+        ],
+        2,
+    );
+    write_table(&path("deliveries"), vec![("delivery_id", i64s(&[7])), ("service", utf8(&[Some("news")]))], 2);
+    write_table(&path("subscriptions"), vec![("profile_id", i64s(&[2])), ("service", utf8(&[Some("news")]))], 2);
+    let mut config = Config::new(path("profiles"), path("targets"));
+    config.deliveries = Some(path("deliveries"));
+    config.subscriptions = Some(path("subscriptions"));
+    let out = dir.path().join("out");
+    let analysis = Plan::open(config).unwrap().execute(Some(&out)).unwrap();
+    let rows: Vec<(String, i64, String)> = read_outputs(&out).into_iter().map(|r| (r.0, r.2, r.3)).collect();
+    assert_eq!(rows, [("007".to_string(), 2, "kept".to_string()), ("7".to_string(), 1, "not_subscribed".to_string())]);
+    let seven = analysis.summary.deliveries.iter().find(|d| d.delivery_id == "7").unwrap();
+    assert_eq!((seven.service.as_deref(), seven.weight), (Some("news"), 5));
+}

@@ -114,7 +114,7 @@ fn the_highest_ranked_go_and_ties_fall_to_contact_date_then_delivery_id_then_cha
     let t = t0();
     let deliveries = [
         ("heavy", Some(9), Some(t), None),
-        ("light", Some(1), Some(t), None),
+        ("light", Some(-1), Some(t), None), // weights may be negative
         ("early", Some(5), Some(t - DAY), None),
         ("late", None, Some(t), None), // weight null: 5
         ("B", Some(5), Some(t), None),
