@@ -5,12 +5,12 @@ use std::path::Path;
 
 use suppress_write::Staged;
 
-use crate::clock::{rows, Clock};
 use crate::counts::count_by_delivery;
 use crate::load::Loaded;
 use crate::outputs::{self, OUTPUT_SET};
 use crate::rules::{classify_all, control_group, duplicate, pressure};
 use crate::{summary, AnalyzeError, Indexes, NoProgress, Plan, Progress, Summary};
+use suppress_load::phases::{rows, Clock};
 
 /// The result of a run.
 pub struct Analysis {

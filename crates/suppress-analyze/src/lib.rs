@@ -16,7 +16,6 @@
 //!
 //! Every phase runs on the caller's rayon pool; the result does not depend on its size.
 
-mod clock;
 mod config;
 mod counts;
 mod error;
@@ -31,7 +30,6 @@ pub mod rules;
 mod summary;
 mod table;
 
-pub use clock::{NoProgress, Progress};
 pub use config::{parse_as_of, parse_instant, Config};
 pub use counts::{count_by_delivery, Counts};
 pub use error::AnalyzeError;
@@ -40,4 +38,5 @@ pub use execute::Analysis;
 pub use indexes::{Indexes, NO_SERVICE};
 pub use plan::Plan;
 pub use summary::{DeliverySummary, Summary, TableSummary};
+pub use suppress_load::phases::{NoProgress, Progress};
 pub use table::render_table;

@@ -18,7 +18,7 @@ use suppress_index::{
 };
 use suppress_model::Channel;
 
-use crate::clock::{rows, Clock};
+use suppress_load::phases::{rows, Clock};
 
 use crate::indexes::NO_SERVICE;
 use crate::plan::{self, Plan};

@@ -7,6 +7,7 @@ use suppress_analyze::parse_as_of;
 use suppress_model::{Canonicalizer, CountryCode};
 use suppress_quarantine::{parse_duration, Job, JobConfig, Rules};
 
+use crate::progress::{Spinners, Tracked};
 use crate::{alloc, column_names, lock_output, with_threads, Failure};
 
 const ABOUT: &str =
@@ -89,7 +90,7 @@ pub struct Args {
     /// When another run is writing to --out, wait for it to end instead of failing.
     #[arg(long)]
     wait: bool,
-    /// Print nothing but errors on stderr.
+    /// Print nothing but errors on stderr (no spinner per phase, no closing counts).
     #[arg(long, short)]
     quiet: bool,
 }
@@ -133,11 +134,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let quiet = args.quiet;
     // Held until the run has committed or failed: no other run writes into --out meanwhile.
     let _lock = lock_output(&out, args.wait, quiet)?;
+    let spinners = Spinners::for_stderr(quiet);
     let summary = with_threads(args.threads, move || {
         alloc::set_phase("open");
         let job = Job::open(config)?;
-        alloc::set_phase("replay");
-        job.execute(&out)
+        job.execute(&out, &Tracked(spinners.as_ref()))
     })?
     .map_err(|e| {
         let usage = e.is_usage();

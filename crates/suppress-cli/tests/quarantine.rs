@@ -531,3 +531,36 @@ fn the_outputs_have_the_contracts_types() {
         ]
     );
 }
+
+/// The job keeps a `delivered` row only once it knows its address has an entry or a bounce:
+/// the row must still count when the bounce comes later in the file (another row group), in
+/// either order of time.
+#[test]
+fn a_delivery_listed_before_its_addresss_bounce_still_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.parquet");
+    write_log(
+        &log,
+        &[
+            ("cleared@x.io", "email", DAY1 - 2 * H, "delivered", None),
+            ("kept@x.io", "email", DAY1 - 8 * H, "delivered", None),
+            ("quiet@x.io", "email", DAY1 - 8 * H, "ignored", None),
+            ("only-delivered@x.io", "email", DAY1 - 8 * H, "sent", None),
+            ("kept@x.io", "email", DAY1 - 5 * H, "soft", Some("mailbox_full")),
+            ("cleared@x.io", "email", DAY1 - 5 * H, "soft", Some("mailbox_full")),
+        ],
+    );
+    let out = dir.path().join("out");
+    let run = suppress(&["quarantine", "--log", p(&log), "--as-of", DAY1_TEXT, "--out", p(&out), "-q"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_eq!(
+        quarantine_rows(&out),
+        vec![(s("email"), s("kept@x.io"), s("erroneous"), 1, Some(s("mailbox_full")))],
+        "the soft after kept@'s delivery counts; cleared@'s later delivery clears it"
+    );
+    assert_eq!(
+        change_rows(&out),
+        vec![(s("email"), s("kept@x.io"), None, Some(s("erroneous")), DAY1 - 5 * H, s("soft"))]
+    );
+    assert_eq!(summary(&out)["inputs"]["log"]["applied"], 6);
+}

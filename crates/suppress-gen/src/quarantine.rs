@@ -1,6 +1,8 @@
 //! `quarantine.parquet`: about 7% of profiles have an entry, in every status spelling, with
 //! expired, future and missing expiries, allowlistings on top of quarantines, and a few
-//! unusable addresses.
+//! unusable addresses; and the state columns `suppress quarantine` maintains (`error_count`,
+//! `last_error_at`, `updated_at`), some null, some last errors older than the ten days after
+//! which the nightly cleanup releases an erroneous address.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,6 +20,7 @@ const TABLE: u64 = 2;
 /// 2026-11-01T00:00:00Z in microseconds: expiries are spread a year either side of it.
 pub const PIVOT_MICROS: i64 = 1_793_491_200_000_000;
 const YEAR_MICROS: i64 = 365 * 86_400 * 1_000_000;
+const DAY_MICROS: i64 = 86_400 * 1_000_000;
 
 const STATUSES: [&str; 12] = [
     "quarantined",
@@ -43,6 +46,8 @@ pub fn schema() -> Arc<Schema> {
         Field::new("expires_at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), true),
         Field::new("reason", DataType::Utf8, true),
         Field::new("error_count", DataType::Int32, true),
+        Field::new("last_error_at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), true),
+        Field::new("updated_at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), true),
     ]))
 }
 
@@ -53,6 +58,8 @@ struct Rows {
     expires: Vec<Option<i64>>,
     reason: Vec<Option<String>>,
     errors: Vec<Option<i32>>,
+    last_error: Vec<Option<i64>>,
+    updated: Vec<Option<i64>>,
 }
 
 fn batch(config: &GenConfig, b: u64) -> RecordBatch {
@@ -64,6 +71,8 @@ fn batch(config: &GenConfig, b: u64) -> RecordBatch {
         expires: Vec::new(),
         reason: Vec::new(),
         errors: Vec::new(),
+        last_error: Vec::new(),
+        updated: Vec::new(),
     };
     for i in (b * BATCH_ROWS)..((b + 1) * BATCH_ROWS).min(config.profiles) {
         let mut rng = Rng::new(seed, TABLE, i);
@@ -86,7 +95,7 @@ fn batch(config: &GenConfig, b: u64) -> RecordBatch {
             _ => Some(clean),
         };
         let entries = if rng.chance(0.05) { 2 } else { 1 };
-        for _ in 0..entries {
+        for k in 0..entries {
             let spelled = match rng.below(4) {
                 0 => channel.to_uppercase(),
                 1 => format!(" {channel}"),
@@ -102,7 +111,17 @@ fn batch(config: &GenConfig, b: u64) -> RecordBatch {
             rows.status.push(Some(rng.pick(&STATUSES).to_string()));
             rows.expires.push(expires);
             rows.reason.push(Some(rng.pick(&REASONS).to_string()));
-            rows.errors.push(Some(rng.below(10) as i32));
+            let errors = rng.below(10) as i32;
+            rows.errors.push(Some(errors));
+            // A stream of its own, so the columns above stay as they were before these existed.
+            let mut state = Rng::new(seed, TABLE + 1000, i * 2 + k);
+            let last_error = (errors > 0 && !state.chance(0.15))
+                .then(|| PIVOT_MICROS - 1 - state.below(20 * DAY_MICROS as u64) as i64);
+            let updated = (!state.chance(0.1)).then(|| {
+                last_error.unwrap_or(PIVOT_MICROS - 30 * DAY_MICROS) + state.below(2 * DAY_MICROS as u64) as i64
+            });
+            rows.last_error.push(last_error);
+            rows.updated.push(updated.map(|t| t.min(PIVOT_MICROS - 1)));
         }
     }
     let columns: Vec<ArrayRef> = vec![
@@ -112,6 +131,8 @@ fn batch(config: &GenConfig, b: u64) -> RecordBatch {
         Arc::new(TimestampMicrosecondArray::from(rows.expires).with_timezone("UTC")),
         Arc::new(StringArray::from(rows.reason)),
         Arc::new(Int32Array::from(rows.errors)),
+        Arc::new(TimestampMicrosecondArray::from(rows.last_error).with_timezone("UTC")),
+        Arc::new(TimestampMicrosecondArray::from(rows.updated).with_timezone("UTC")),
     ];
     RecordBatch::try_new(schema(), columns).expect("columns match the schema")
 }

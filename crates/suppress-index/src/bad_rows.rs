@@ -71,6 +71,29 @@ impl BadRows {
         Ok(None)
     }
 
+    /// [`BadRows::parse_name`] through `spellings`, the batch's cache of the values parsed so far.
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse_spelling<'a, T: Copy>(
+        &mut self,
+        spellings: &mut Spellings<'a, T>,
+        skip: bool,
+        batch: &Batch,
+        column: usize,
+        row: usize,
+        value: Option<&'a str>,
+        parse: impl Fn(&str) -> Option<T>,
+        unknown: impl Fn(String) -> BadValue,
+    ) -> Result<Option<T>, LoadError> {
+        if let Some(known) = value.and_then(|text| spellings.get(text)) {
+            return Ok(Some(known));
+        }
+        let parsed = self.parse_name(skip, batch, column, row, value, parse, unknown)?;
+        if let (Some(text), Some(parsed)) = (value, parsed) {
+            spellings.remember(text, parsed);
+        }
+        Ok(parsed)
+    }
+
     pub fn add(&mut self, column: &str, cause: &str, count: u64) {
         *self.counts.entry(format!("{column}: {cause}")).or_default() += count;
     }
@@ -83,5 +106,53 @@ impl BadRows {
 
     pub fn total(&self) -> u64 {
         self.counts.values().sum()
+    }
+}
+
+/// The spellings of a name column (channel, outcome, status) that one batch has parsed so far.
+///
+/// Such a column holds a handful of distinct values (`email`, ` SMS`, `soft_bounce`, ...)
+/// repeated on millions of rows; parsing one means trimming, folding case and trying every
+/// alias, so each distinct spelling is parsed once per batch and then found by comparing bytes.
+pub struct Spellings<'a, T> {
+    seen: Vec<(&'a str, T)>,
+}
+
+impl<T> Default for Spellings<'_, T> {
+    fn default() -> Self {
+        Spellings { seen: Vec::new() }
+    }
+}
+
+impl<'a, T: Copy> Spellings<'a, T> {
+    /// At most this many are remembered: a column of many distinct spellings parses the rest.
+    const CAPACITY: usize = 32;
+
+    pub fn get(&self, text: &str) -> Option<T> {
+        self.seen.iter().find(|(seen, _)| *seen == text).map(|&(_, value)| value)
+    }
+
+    fn remember(&mut self, text: &'a str, value: T) {
+        if self.seen.len() < Self::CAPACITY {
+            self.seen.push((text, value));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_remember_what_was_parsed_up_to_their_capacity() {
+        let mut spellings: Spellings<u32> = Spellings::default();
+        let texts: Vec<String> = (0..40).map(|i| format!("v{i}")).collect();
+        for (i, text) in texts.iter().enumerate() {
+            spellings.remember(text, i as u32);
+        }
+        assert_eq!(spellings.get("v0"), Some(0));
+        assert_eq!(spellings.get("v31"), Some(31));
+        assert_eq!(spellings.get("v32"), None, "past the capacity, spellings are parsed again");
+        assert_eq!(spellings.get("V0"), None, "the cache compares bytes; parsing folds case");
     }
 }

@@ -4,7 +4,7 @@
 use suppress_load::{BadValue, ColumnNames, ColumnSpec, LoadError, Table, TableKind};
 use suppress_model::Channel;
 
-use crate::{BadRows, DenseBits, ProfileIndex};
+use crate::{BadRows, DenseBits, ProfileIndex, Spellings};
 
 /// Per targeted profile row, its history rows that can count for some cap: `(channel,
 /// sent_at)` packed in one `i64` each, grouped by row (offsets, then entries).
@@ -78,30 +78,21 @@ impl SendHistory {
             let times = batch.times(SENT_AT)?.expect("required column");
             let mut stats = HistoryStats { rows_read: batch.num_rows as u64, ..HistoryStats::default() };
             let (mut rows, mut packed) = (Vec::new(), Vec::new());
-            // The spellings of this batch parsed so far: a handful (`email`, ` SMS`, ...).
-            let mut spellings: Vec<(&str, Channel)> = Vec::new();
+            let mut spellings = Spellings::default();
             for i in 0..batch.num_rows {
                 let Some(id) = stats.bad_rows.id(skip, batch, PROFILE_ID, i, ids.get(i))? else { continue };
-                let raw = channels.get(i);
-                let known = raw.and_then(|raw| spellings.iter().find(|(text, _)| *text == raw).map(|&(_, c)| c));
-                let channel = match known {
-                    Some(channel) => channel,
-                    None => {
-                        let parsed = stats.bad_rows.parse_name(
-                            skip,
-                            batch,
-                            CHANNEL,
-                            i,
-                            raw,
-                            Channel::parse,
-                            BadValue::UnknownChannel,
-                        )?;
-                        let Some(channel) = parsed else { continue };
-                        if let (Some(raw), true) = (raw, spellings.len() < 16) {
-                            spellings.push((raw, channel));
-                        }
-                        channel
-                    }
+                let Some(channel) = stats.bad_rows.parse_spelling(
+                    &mut spellings,
+                    skip,
+                    batch,
+                    CHANNEL,
+                    i,
+                    channels.get(i),
+                    Channel::parse,
+                    BadValue::UnknownChannel,
+                )?
+                else {
+                    continue;
                 };
                 let Some(sent_at) = times.micros(i) else {
                     stats.bad_rows.record(skip, batch, SENT_AT, i, BadValue::Null)?;

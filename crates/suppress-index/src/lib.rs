@@ -37,7 +37,7 @@ mod subscriptions;
 mod targets;
 
 pub use addresses::{AddressBook, AddressEntry, OptoutAddresses};
-pub use bad_rows::BadRows;
+pub use bad_rows::{BadRows, Spellings};
 pub use bits::DenseBits;
 pub use consent::{ConsentEvents, ConsentStats};
 pub use deliveries::{DeliveryProperties, DeliveryTable, DEFAULT_WEIGHT};

@@ -11,6 +11,8 @@
 //!   any integer id, boolean or integer flags, timestamp or date expiry), each with a
 //!   type error that names the type found and the types accepted.
 //! - [`ColumnNames`]: which file column each contract column is read from (`--map`, presets).
+//! - [`phases`]: the [`phases::Clock`] both jobs time their phases with, and the
+//!   [`phases::Progress`] that hears of them.
 //! - [`LoadError`]: every failure names the file, and where it applies the column and the row
 //!   (rows are counted from 1 within each file).
 
@@ -18,6 +20,7 @@ pub mod column;
 mod error;
 mod mapping;
 mod partitions;
+pub mod phases;
 mod scan;
 mod source;
 

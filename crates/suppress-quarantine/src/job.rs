@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use ahash::HashMap;
 use rayon::prelude::*;
 use serde_json::{json, Value};
+use suppress_load::phases::{rows, Clock, Progress};
 use suppress_load::{ColumnNames, LoadError, Table};
 use suppress_model::{Canonicalizer, Channel};
 use suppress_write::{Staged, WriteError};
@@ -15,7 +15,10 @@ use suppress_write::{Staged, WriteError};
 use crate::entry::{Entry, Micros, Rules, Status};
 use crate::merge::{merge, CurrentRow};
 use crate::outputs::{self, OUTPUT_SET};
-use crate::read::{current_columns, log_columns, read_current, read_log, Bucket, Buckets, ReadOptions, PARTITIONS};
+use crate::read::{
+    address_ranges, current_columns, log_columns, read_current, read_log, Bucket, Buckets, CurrentBucket, LogBucket,
+    OfChannel, ReadOptions, PARTITIONS,
+};
 use crate::replay::{replay, Night};
 use crate::transition::LogRow;
 
@@ -69,9 +72,10 @@ impl Job {
         Ok(Job { config, log, quarantine })
     }
 
-    /// Runs the night and writes its outputs into `out`, all or nothing; returns the summary.
-    pub fn execute(&self, out: &Path) -> Result<Value, JobError> {
-        let start = Instant::now();
+    /// Runs the night and writes its outputs into `out`, all or nothing, telling `progress`
+    /// of each phase; returns the summary.
+    pub fn execute(&self, out: &Path, progress: &dyn Progress) -> Result<Value, JobError> {
+        let mut clock = Clock::new(progress);
         let config = &self.config;
         let options = ReadOptions {
             names: &config.names,
@@ -80,18 +84,18 @@ impl Job {
             since: config.since,
             skip_bad_rows: config.skip_bad_rows,
         };
-        let ((current, current_counts), (log, log_counts)) = {
-            let read_current = || match &self.quarantine {
+        let current_rows = self.quarantine.as_ref().map_or(0, Table::num_rows);
+        let (current, log) = clock.time_both(
+            ("read_quarantine", &rows(current_rows), || match &self.quarantine {
                 Some(table) => read_current(table, &options),
                 None => Ok(Default::default()),
-            };
-            let (current, log) = rayon::join(read_current, || read_log(&self.log, &options));
-            (current?, log?)
-        };
-        let read_ms = start.elapsed().as_millis() as u64;
-
-        let nights = replay_all(current, log, config.as_of, &config.rules);
-        let replay_ms = start.elapsed().as_millis() as u64 - read_ms;
+            }),
+            ("read_log", &rows(self.log.num_rows()), || read_log(&self.log, &options)),
+        );
+        let ((current, current_counts), (log, log_counts)) = (current?, log?);
+        let nights = clock.time("replay", &rows(log_counts.applied + current_counts.kept), || {
+            replay_all(current, log, config.as_of, &config.rules)
+        });
 
         let mut before: BTreeMap<&str, u64> = BTreeMap::new();
         let mut after: BTreeMap<&str, u64> = BTreeMap::new();
@@ -112,15 +116,19 @@ impl Job {
         let mut staged = Staged::new(out, OUTPUT_SET)?;
         let quarantine_file = staged.create(outputs::QUARANTINE)?;
         let changes_file = staged.create(outputs::CHANGES)?;
-        let (written, changed) = rayon::join(
-            || outputs::write_quarantine(quarantine_file, &nights),
-            || outputs::write_changes(changes_file, &nights),
-        );
-        let (written, quarantine_synced) = written?;
-        let (changed, changes_synced) = changed?;
-        quarantine_synced.wait()?;
-        changes_synced.wait()?;
-        let total_ms = start.elapsed().as_millis() as u64;
+        let (written, changed) = clock.time("write", &rows(nights.len() as u64), || {
+            let (written, changed) = rayon::join(
+                || outputs::write_quarantine(quarantine_file, &nights),
+                || outputs::write_changes(changes_file, &nights),
+            );
+            let (written, quarantine_synced) = written?;
+            let (changed, changes_synced) = changed?;
+            quarantine_synced.wait()?;
+            changes_synced.wait()?;
+            Ok::<_, WriteError>((written, changed))
+        })?;
+        let timings: serde_json::Map<String, Value> =
+            clock.timings().into_iter().map(|(name, ms)| (name, Value::from(ms))).collect();
 
         let table_summary = |table: Option<&Table>| table.map(|t| t.path.display().to_string());
         let summary = json!({
@@ -166,7 +174,7 @@ impl Job {
                 "column_map": config.names.describe(),
                 "threads": rayon::current_num_threads(),
             },
-            "timings_ms": {"read": read_ms, "replay": replay_ms, "total": total_ms},
+            "timings_ms": timings,
         });
         let text = serde_json::to_string_pretty(&summary).expect("summary serializes") + "\n";
         staged.write_small_file(outputs::SUMMARY, text.as_bytes())?;
@@ -186,62 +194,97 @@ pub fn micros_to_rfc3339(micros: Micros) -> String {
 /// an output (an entry, or a change), sorted by (channel, address) so the outputs do not
 /// depend on the thread count.
 fn replay_all(
-    current: Vec<Buckets<CurrentRow>>,
-    log: Vec<Buckets<LogRow>>,
+    current: Vec<Buckets<CurrentBucket>>,
+    log: Vec<Buckets<LogBucket>>,
     as_of: Micros,
     rules: &Rules,
 ) -> Vec<Night> {
     let (current, log) = (by_partition(current), by_partition(log));
-    let mut nights: Vec<Night> = current
+    let nights: Vec<Night> = current
         .into_par_iter()
         .zip(log)
         .flat_map_iter(|(current, log)| replay_partition(current, log, as_of, rules))
         .collect();
-    nights.par_sort_unstable_by(|a, b| a.address.cmp(&b.address));
+    sort_by_address(nights)
+}
+
+/// `nights` sorted by (channel, address).
+///
+/// A sort that compares the strings themselves follows a pointer per comparison into a
+/// million scattered strings; this one sorts (channel, the address's first 24 bytes, index)
+/// keys, which decide almost every comparison (`firstname.lastname.1234567@` is about that
+/// long), and compares whole strings only on a tie of the prefixes. Zero-padding keeps the
+/// prefixes in the strings' byte order: a shorter string pads with the smallest byte.
+fn sort_by_address(nights: Vec<Night>) -> Vec<Night> {
+    const PREFIX: usize = 24;
+    let prefix = |address: &str| {
+        let mut bytes = [0u8; PREFIX];
+        let n = address.len().min(PREFIX);
+        bytes[..n].copy_from_slice(&address.as_bytes()[..n]);
+        bytes
+    };
+    let mut keys: Vec<(Channel, [u8; PREFIX], u32)> =
+        nights.par_iter().enumerate().map(|(i, n)| (n.address.0, prefix(&n.address.1), i as u32)).collect();
+    keys.par_sort_unstable_by(|a, b| {
+        (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| nights[a.2 as usize].address.1.cmp(&nights[b.2 as usize].address.1))
+    });
+    // Position p takes the night at order[p]: followed cycle by cycle with swaps, in place
+    // (a second vector of a million nights would raise the peak).
+    let mut order: Vec<u32> = keys.into_iter().map(|(_, _, i)| i).collect();
+    let mut nights = nights;
+    const DONE: u32 = u32::MAX;
+    for start in 0..order.len() {
+        let mut p = start;
+        while order[p] != DONE {
+            let from = order[p] as usize;
+            order[p] = DONE;
+            if from == start {
+                break;
+            }
+            nights.swap(p, from);
+            p = from;
+        }
+    }
     nights
 }
 
 /// One partition's addresses, replayed.
 ///
-/// Most addresses of a night's log have one row and no entry (a delivery to an address that
-/// never bounced), and leave nothing: so addresses are looked up as slices of the buckets'
-/// strings, each row is tagged with its address's number and the rows are sorted by it
-/// (stable: table order stays), and only a night with an output row allocates its address.
-fn replay_partition(
-    current: Vec<Bucket<CurrentRow>>,
-    log: Vec<Bucket<LogRow>>,
-    as_of: Micros,
-    rules: &Rules,
-) -> Vec<Night> {
-    let mut strings = Vec::with_capacity(current.len() + log.len());
-    let mut current_rows: Vec<(u32, (Channel, usize, usize), CurrentRow)> = Vec::new();
-    let mut log_rows: Vec<(u32, (Channel, usize, usize), LogRow)> = Vec::new();
-    for bucket in current {
-        let (addresses, rows) = bucket.into_parts();
-        let k = strings.len();
-        current_rows.extend(rows.map(|(channel, start, end, row)| (k as u32, (channel, start, end), row)));
-        strings.push(addresses);
-    }
-    for bucket in log {
-        let (addresses, rows) = bucket.into_parts();
-        let k = strings.len();
-        log_rows.extend(rows.map(|(channel, start, end, row)| (k as u32, (channel, start, end), row)));
-        strings.push(addresses);
-    }
-    // Number each distinct (channel, address) in first-seen order.
+/// Only an address with a current entry or a log row that opens one can leave a row in an
+/// output ([`crate::transition::role`]). Those addresses are numbered (keys borrow the
+/// buckets' strings); the rows that only follow an entry are kept when their address has a
+/// number, and dropped otherwise: most of a night's log is one `delivered` row to an address
+/// that never bounced. The rows are then grouped by number (a stable sort: table order stays)
+/// and each address is replayed.
+fn replay_partition(current: Vec<CurrentBucket>, log: Vec<LogBucket>, as_of: Micros, rules: &Rules) -> Vec<Night> {
+    let (current_keys, current_buckets) = keys_and_rows(current);
+    let (opening, following): (Vec<_>, Vec<_>) = log.into_iter().map(|b| (b.opening, b.following)).unzip();
+    let (opening_keys, opening_buckets) = keys_and_rows(opening);
+
+    // Number each distinct (channel, address) that has an entry or an opening row, in
+    // first-seen order.
     let mut numbers: HashMap<(Channel, &str), u32> = HashMap::default();
     let mut first: Vec<(Channel, &str)> = Vec::new();
-    let mut number = |k: u32, (channel, start, end): (Channel, usize, usize)| -> u32 {
-        let address = &strings[k as usize][start..end];
-        *numbers.entry((channel, address)).or_insert_with(|| {
-            first.push((channel, address));
-            (first.len() - 1) as u32
-        })
-    };
-    let mut current_rows: Vec<(u32, CurrentRow)> =
-        current_rows.into_iter().map(|(k, range, row)| (number(k, range), row)).collect();
-    let mut log_rows: Vec<(u32, LogRow)> =
-        log_rows.into_iter().map(|(k, range, row)| (number(k, range), row)).collect();
+    let mut current_rows: Vec<(u32, CurrentRow)> = Vec::new();
+    let mut log_rows: Vec<(u32, LogRow)> = Vec::new();
+    for ((addresses, ends), rows) in current_keys.iter().zip(current_buckets) {
+        for ((start, end), (channel, row)) in address_ranges(ends).zip(rows) {
+            current_rows.push((number_of(&mut numbers, &mut first, channel, &addresses[start..end]), row));
+        }
+    }
+    for ((addresses, ends), rows) in opening_keys.iter().zip(opening_buckets) {
+        for ((start, end), (channel, row)) in address_ranges(ends).zip(rows) {
+            log_rows.push((number_of(&mut numbers, &mut first, channel, &addresses[start..end]), row));
+        }
+    }
+    let following: Vec<_> = following.into_iter().map(Bucket::into_parts).collect();
+    for (addresses, ends, rows) in &following {
+        for ((start, end), row) in address_ranges(ends).zip(rows) {
+            if let Some(&n) = numbers.get(&(row.channel(), &addresses[start..end])) {
+                log_rows.push((n, LogRow { at: row.at, outcome: row.outcome, reason: None }));
+            }
+        }
+    }
     current_rows.sort_by_key(|(n, _)| *n);
     log_rows.sort_by_key(|(n, _)| *n);
     let (current_numbers, current_rows): (Vec<u32>, Vec<CurrentRow>) = current_rows.into_iter().unzip();
@@ -262,10 +305,36 @@ fn replay_partition(
     nights
 }
 
+/// The buckets' strings and address ends, apart from their rows: the rows are consumed while
+/// the numbering borrows the strings.
+#[allow(clippy::type_complexity)]
+fn keys_and_rows<R>(buckets: Vec<Bucket<R>>) -> (Vec<(String, Vec<u32>)>, Vec<Vec<R>>) {
+    buckets
+        .into_iter()
+        .map(|bucket| {
+            let (addresses, ends, rows) = bucket.into_parts();
+            ((addresses, ends), rows)
+        })
+        .unzip()
+}
+
+/// The number of (channel, address), given on first sight.
+fn number_of<'a>(
+    numbers: &mut HashMap<(Channel, &'a str), u32>,
+    first: &mut Vec<(Channel, &'a str)>,
+    channel: Channel,
+    address: &'a str,
+) -> u32 {
+    *numbers.entry((channel, address)).or_insert_with(|| {
+        first.push((channel, address));
+        (first.len() - 1) as u32
+    })
+}
+
 /// Partition-major: partition p of every batch, in batch order (table order within an address:
 /// the merge's reason tie goes to the first row in table order).
-fn by_partition<R>(batches: Vec<Buckets<R>>) -> Vec<Vec<Bucket<R>>> {
-    let mut partitions: Vec<Vec<Bucket<R>>> = (0..PARTITIONS).map(|_| Vec::with_capacity(batches.len())).collect();
+fn by_partition<B>(batches: Vec<Buckets<B>>) -> Vec<Vec<B>> {
+    let mut partitions: Vec<Vec<B>> = (0..PARTITIONS).map(|_| Vec::with_capacity(batches.len())).collect();
     for batch in batches {
         for (p, bucket) in batch.into_iter().enumerate() {
             partitions[p].push(bucket);

@@ -4,6 +4,11 @@
 //! address's hash, per batch ([`Bucket`]), so that the job builds each partition's addresses
 //! on its own thread, in table order.
 //!
+//! Log rows are kept by what they can do ([`crate::transition::role`]): an `ignored` row is
+//! counted and dropped; a row that can open an entry keeps its reason ([`LogBucket::opening`]);
+//! a `delivered` or `start` row, most of the log, keeps only its time, channel and outcome
+//! ([`Following`]) until the job knows whether its address has an entry.
+//!
 //! A bucket keeps its rows' canonical addresses in one string and the rows' reasons interned
 //! per batch: the log has tens of millions of rows, and a heap string per row would cost an
 //! allocation in the scan's thread and a free in another (glibc's arena lock, page faults).
@@ -11,14 +16,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use suppress_index::{BadRows, QuarantineIndex};
+use suppress_index::{BadRows, QuarantineIndex, Spellings};
 use suppress_load::column::IdValue;
 use suppress_load::{BadValue, Batch, ColumnNames, ColumnSpec, LoadError, Table, TableKind};
 use suppress_model::{AddressState, Canonicalizer, Channel, Outcome, QuarantineStatus};
 
 use crate::entry::Micros;
 use crate::merge::CurrentRow;
-use crate::transition::LogRow;
+use crate::transition::{role, LogRow, RowRole};
 
 /// A row's address: its channel and canonical form.
 pub type Address = (Channel, Box<str>);
@@ -31,44 +36,84 @@ pub fn partition_of(channel: Channel, canonical: &str) -> usize {
     (suppress_index::fingerprint(canonical) as usize ^ channel.index()) % PARTITIONS
 }
 
+/// Rows that carry their address's channel.
+pub trait OfChannel {
+    fn channel(&self) -> Channel;
+}
+
+impl<R> OfChannel for (Channel, R) {
+    fn channel(&self) -> Channel {
+        self.0
+    }
+}
+
 /// The rows of one batch whose addresses fall in one partition, in table order.
 pub struct Bucket<R> {
     /// Every row's canonical address, one after the other.
     addresses: String,
-    /// (channel, end of its address in `addresses`, row).
-    rows: Vec<(Channel, u32, R)>,
+    /// The end of each row's address in `addresses`.
+    ends: Vec<u32>,
+    rows: Vec<R>,
 }
 
 impl<R> Default for Bucket<R> {
     fn default() -> Bucket<R> {
-        Bucket { addresses: String::new(), rows: Vec::new() }
+        Bucket { addresses: String::new(), ends: Vec::new(), rows: Vec::new() }
     }
 }
 
 impl<R> Bucket<R> {
-    fn push(&mut self, channel: Channel, canonical: &str, row: R) {
+    fn push(&mut self, canonical: &str, row: R) {
         self.addresses.push_str(canonical);
-        self.rows.push((channel, self.addresses.len() as u32, row));
+        self.ends.push(self.addresses.len() as u32);
+        self.rows.push(row);
     }
 
-    /// The addresses, and the rows as (channel, start, end of the address in them, row), in
-    /// table order: the caller keeps the string while it looks the addresses up.
-    pub fn into_parts(self) -> (String, impl Iterator<Item = (Channel, usize, usize, R)>) {
-        let mut start = 0;
-        let rows = self.rows.into_iter().map(move |(channel, end, row)| {
-            let range = (channel, start, end as usize, row);
-            start = end as usize;
-            range
-        });
-        (self.addresses, rows)
+    /// The addresses, their ends, and the rows, in table order: the caller keeps the string
+    /// while it looks the addresses up ([`address_ranges`]).
+    pub fn into_parts(self) -> (String, Vec<u32>, Vec<R>) {
+        (self.addresses, self.ends, self.rows)
     }
 }
 
-/// One batch's rows, by partition.
-pub type Buckets<R> = Vec<Bucket<R>>;
+/// The (start, end) of each address in a bucket's string, from the ends.
+pub fn address_ranges(ends: &[u32]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let starts = std::iter::once(0).chain(ends.iter().copied());
+    starts.zip(ends.iter().copied()).map(|(s, e)| (s as usize, e as usize))
+}
 
-fn buckets<R>() -> Buckets<R> {
-    (0..PARTITIONS).map(|_| Bucket::default()).collect()
+/// An applied log row that only follows an entry ([`RowRole::Follows`]: `delivered`, `start`):
+/// most of a night's log, kept in 16 bytes plus its address until the job knows whether its
+/// address has an entry. Its reason is not kept: such a row sets no reason.
+#[derive(Debug, Clone, Copy)]
+pub struct Following {
+    pub at: Micros,
+    pub channel: Channel,
+    pub outcome: Outcome,
+}
+
+impl OfChannel for Following {
+    fn channel(&self) -> Channel {
+        self.channel
+    }
+}
+
+/// One batch's applied log rows of one partition: those that can open an entry, with their
+/// reason, and those that only follow one.
+#[derive(Default)]
+pub struct LogBucket {
+    pub opening: Bucket<(Channel, LogRow)>,
+    pub following: Bucket<Following>,
+}
+
+/// The rows of one batch of the current quarantine in one partition.
+pub type CurrentBucket = Bucket<(Channel, CurrentRow)>;
+
+/// One batch's rows, by partition.
+pub type Buckets<B> = Vec<B>;
+
+fn buckets<B: Default>() -> Buckets<B> {
+    (0..PARTITIONS).map(|_| B::default()).collect()
 }
 
 /// Reasons of one batch, each distinct one allocated once.
@@ -180,7 +225,10 @@ fn required_time(
 }
 
 /// Reads the log: the applied rows by batch and partition, in table order, and the counts.
-pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<LogRow>>, LogCounts), LoadError> {
+///
+/// Rows whose outcome changes nothing ([`RowRole::Inert`]: `ignored`) are counted as applied
+/// and not kept.
+pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<LogBucket>>, LogCounts), LoadError> {
     const ADDRESS: usize = 0;
     const CHANNEL: usize = 1;
     const AT: usize = 2;
@@ -193,16 +241,33 @@ pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<Log
         let outcomes = batch.strings(OUTCOME)?.expect("required column");
         let reasons = batch.strings(REASON)?;
         let mut counts = LogCounts { rows_read: batch.num_rows as u64, ..LogCounts::default() };
-        let mut rows = buckets();
+        let mut rows: Buckets<LogBucket> = buckets();
         let mut interned = Reasons::default();
+        let (mut channel_spellings, mut outcome_spellings) = (Spellings::default(), Spellings::default());
         let mut buffer = String::new();
         for i in 0..batch.num_rows {
             let skip = options.skip_bad_rows;
             let bad = &mut counts.bad_rows;
-            let channel =
-                bad.parse_name(skip, batch, CHANNEL, i, channels.get(i), Channel::parse, BadValue::UnknownChannel)?;
-            let outcome =
-                bad.parse_name(skip, batch, OUTCOME, i, outcomes.get(i), Outcome::parse, BadValue::UnknownOutcome)?;
+            let channel = bad.parse_spelling(
+                &mut channel_spellings,
+                skip,
+                batch,
+                CHANNEL,
+                i,
+                channels.get(i),
+                Channel::parse,
+                BadValue::UnknownChannel,
+            )?;
+            let outcome = bad.parse_spelling(
+                &mut outcome_spellings,
+                skip,
+                batch,
+                OUTCOME,
+                i,
+                outcomes.get(i),
+                Outcome::parse,
+                BadValue::UnknownOutcome,
+            )?;
             let at = required_time(bad, options, batch, AT, times.micros(i), i)?;
             let (Some(channel), Some(outcome), Some(at)) = (channel, outcome, at) else { continue };
             if at > options.as_of {
@@ -224,8 +289,17 @@ pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<Log
                 continue;
             }
             counts.applied += 1;
-            let reason = interned.get(reasons.as_ref().and_then(|r| r.get(i)));
-            rows[partition_of(channel, &buffer)].push(channel, &buffer, LogRow { at, outcome, reason });
+            let bucket = match role(outcome) {
+                RowRole::Inert => continue,
+                RowRole::Follows => &mut rows[partition_of(channel, &buffer)].following,
+                RowRole::Opens => {
+                    let reason = interned.get(reasons.as_ref().and_then(|r| r.get(i)));
+                    let bucket = &mut rows[partition_of(channel, &buffer)].opening;
+                    bucket.push(&buffer, (channel, LogRow { at, outcome, reason }));
+                    continue;
+                }
+            };
+            bucket.push(&buffer, Following { at, channel, outcome });
         }
         Ok::<_, LoadError>((rows, counts))
     })?;
@@ -248,7 +322,7 @@ pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<Log
 pub fn read_current(
     table: &Table,
     options: &ReadOptions,
-) -> Result<(Vec<Buckets<CurrentRow>>, CurrentCounts), LoadError> {
+) -> Result<(Vec<Buckets<CurrentBucket>>, CurrentCounts), LoadError> {
     const ADDRESS: usize = 0;
     const CHANNEL: usize = 1;
     const STATUS: usize = 2;
@@ -267,14 +341,24 @@ pub fn read_current(
         let updates = batch.times(UPDATED_AT)?;
         let reasons = batch.strings(REASON)?;
         let mut counts = CurrentCounts { rows_read: batch.num_rows as u64, ..CurrentCounts::default() };
-        let mut rows = buckets();
+        let mut rows: Buckets<CurrentBucket> = buckets();
+        let (mut channel_spellings, mut status_spellings) = (Spellings::default(), Spellings::default());
         let mut buffer = String::new();
         for i in 0..batch.num_rows {
             let skip = options.skip_bad_rows;
             let bad = &mut counts.bad_rows;
-            let channel =
-                bad.parse_name(skip, batch, CHANNEL, i, channels.get(i), Channel::parse, BadValue::UnknownChannel)?;
-            let status = bad.parse_name(
+            let channel = bad.parse_spelling(
+                &mut channel_spellings,
+                skip,
+                batch,
+                CHANNEL,
+                i,
+                channels.get(i),
+                Channel::parse,
+                BadValue::UnknownChannel,
+            )?;
+            let status = bad.parse_spelling(
+                &mut status_spellings,
                 skip,
                 batch,
                 STATUS,
@@ -311,16 +395,18 @@ pub fn read_current(
             }
             counts.kept += 1;
             rows[partition_of(channel, &buffer)].push(
-                channel,
                 &buffer,
-                CurrentRow {
-                    status,
-                    error_count,
-                    last_error_at: last_errors.as_ref().and_then(|e| e.micros(i)),
-                    updated_at: updates.as_ref().and_then(|e| e.micros(i)),
-                    expires_at,
-                    reason: reasons.as_ref().and_then(|r| r.get(i)).map(str::to_string),
-                },
+                (
+                    channel,
+                    CurrentRow {
+                        status,
+                        error_count,
+                        last_error_at: last_errors.as_ref().and_then(|e| e.micros(i)),
+                        updated_at: updates.as_ref().and_then(|e| e.micros(i)),
+                        expires_at,
+                        reason: reasons.as_ref().and_then(|r| r.get(i)).map(str::to_string),
+                    },
+                ),
             );
         }
         Ok::<_, LoadError>((rows, counts))

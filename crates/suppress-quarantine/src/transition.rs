@@ -56,6 +56,32 @@ pub fn cell(before: Option<Status>, outcome: Outcome) -> Cell {
     }
 }
 
+/// What a row of an outcome can do to an address, read off the table: the job keeps a row
+/// only as long as it can still matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowRole {
+    /// Unchanged in every status: the row changes nothing, whatever else the night holds.
+    Inert,
+    /// Changes only an existing entry (none stays none): it matters only for an address that
+    /// has a current entry or another row that opens one.
+    Follows,
+    /// Changes none: an address with such a row may end the night with an entry.
+    Opens,
+}
+
+/// The role of a row of `outcome`.
+pub fn role(outcome: Outcome) -> RowRole {
+    let statuses =
+        [None, Some(Status::Erroneous), Some(Status::Quarantined), Some(Status::Denylisted), Some(Status::Allowlisted)];
+    if statuses.iter().all(|&s| cell(s, outcome) == Cell::Unchanged) {
+        RowRole::Inert
+    } else if matches!(cell(None, outcome), Cell::Unchanged | Cell::Gone) {
+        RowRole::Follows
+    } else {
+        RowRole::Opens
+    }
+}
+
 /// One applied log row: its time, outcome and reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRow {

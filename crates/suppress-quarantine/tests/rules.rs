@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use suppress_model::{Outcome, QuarantineStatus};
-use suppress_quarantine::transition::{apply, cell, release, Cell};
+use suppress_quarantine::transition::{apply, cell, release, role, Cell, RowRole};
 use suppress_quarantine::{
     merge, parse_duration, replay, CurrentRow, Entry, LogRow, Micros, Rules, Status, StatusChange, MAX_ERROR_COUNT,
 };
@@ -324,7 +324,43 @@ fn outcome() -> impl Strategy<Value = Outcome> {
     prop::sample::select(OUTCOMES.to_vec())
 }
 
+/// The roles the job drops and keeps rows by, read off the table.
+#[test]
+fn ignored_changes_nothing_delivered_and_start_only_follow_an_entry_the_rest_open_one() {
+    let expected = [
+        (Outcome::Delivered, RowRole::Follows),
+        (Outcome::Start, RowRole::Follows),
+        (Outcome::Ignored, RowRole::Inert),
+        (Outcome::Soft, RowRole::Opens),
+        (Outcome::Hard, RowRole::Opens),
+        (Outcome::Complaint, RowRole::Opens),
+        (Outcome::Stop, RowRole::Opens),
+    ];
+    for (outcome, role_of) in expected {
+        assert_eq!(role(outcome), role_of, "{outcome:?}");
+    }
+}
+
 proptest! {
+    /// What the job relies on to drop rows: an inert row never changes the night, and an
+    /// address with no entry and no opening row ends the night with nothing to write.
+    #[test]
+    fn inert_rows_change_nothing_and_following_rows_alone_leave_nothing(
+        rows in prop::collection::vec((0i64..40, outcome(), prop::option::of("[ab]")), 0..12),
+        start in prop::option::of(prop::sample::select(vec![Status::Erroneous, Status::Quarantined, Status::Denylisted, Status::Allowlisted])),
+    ) {
+        let rules = Rules { soft_limit: 3, soft_spacing: 2 * H, error_reset: 10 * H };
+        let log: Vec<LogRow> = rows.iter().map(|(h, o, r)| LogRow { at: T0 + h * H, outcome: *o, reason: r.as_deref().map(Into::into) }).collect();
+        let begin = start.map_or_else(Entry::default, entry);
+        let all = replay(begin.clone(), &mut log.clone(), T0 + 50 * H, &rules);
+        let mut without_inert: Vec<LogRow> = log.iter().filter(|r| role(r.outcome) != RowRole::Inert).cloned().collect();
+        prop_assert_eq!(&all, &replay(begin, &mut without_inert, T0 + 50 * H, &rules));
+        if start.is_none() && log.iter().all(|r| role(r.outcome) != RowRole::Opens) {
+            prop_assert_eq!(all.entry.status, None);
+            prop_assert_eq!(all.change, None);
+        }
+    }
+
     /// The night does not depend on the order the log lists an address's rows in.
     #[test]
     fn replay_does_not_depend_on_the_logs_row_order(

@@ -1,4 +1,5 @@
-//! Phases of a run: their wall times for `summary.json`, and who hears about them.
+//! Phases of a run (`analyze`'s loads, classify and write; `quarantine`'s reads, replay and
+//! write): their wall times for `summary.json`, and who hears about them (the CLI's spinners).
 
 use std::time::Instant;
 
@@ -15,7 +16,7 @@ pub struct NoProgress;
 impl Progress for NoProgress {}
 
 /// Records the wall time of each phase and tells `progress` about it.
-pub(crate) struct Clock<'a> {
+pub struct Clock<'a> {
     start: Instant,
     phases: Vec<(String, u64)>,
     progress: &'a dyn Progress,
@@ -67,6 +68,6 @@ fn timed<T>(progress: &dyn Progress, name: &str, detail: &str, f: impl FnOnce() 
 }
 
 /// A phase's detail: `n rows`.
-pub(crate) fn rows(n: u64) -> String {
+pub fn rows(n: u64) -> String {
     format!("{n} rows")
 }
