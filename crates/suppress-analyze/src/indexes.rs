@@ -2,7 +2,7 @@
 
 use suppress_index::{
     AddressBook, AddressEntry, DeliveryProperties, OptoutAddresses, ProfileIndex, QuarantineIndex, SendHistory,
-    ServiceSubscriptions, TargetList,
+    ServiceSubscriptions, TargetList, UNKNOWN_PROFILE,
 };
 
 /// The service slot of a delivery without a service.
@@ -32,7 +32,7 @@ impl<'a> Indexes<'a> {
     #[inline]
     pub fn address_of(&self, row: usize) -> Option<&'a str> {
         let delivery = &self.targets.deliveries[self.targets.delivery[row] as usize];
-        let profile = self.profiles.row(self.targets.profile_id[row])?;
+        let profile = Some(self.targets.profile_row[row]).filter(|&r| r != UNKNOWN_PROFILE)?;
         match self.addresses.get(delivery.channel, profile) {
             AddressEntry::Invalid(text) | AddressEntry::Valid(text) => Some(text),
             AddressEntry::Missing | AddressEntry::NotLoaded => None,

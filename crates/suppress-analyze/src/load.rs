@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use suppress_index::{
     AddressBook, ConsentEvents, ConsentStats, DeliveryProperties, DeliveryTable, DenseBits, HistoryFilter,
     OptoutAddresses, ProfileIndex, ProfileOptions, QuarantineIndex, SendHistory, ServiceSubscriptions, TargetList,
+    UNKNOWN_PROFILE,
 };
 use suppress_model::Channel;
 
@@ -89,6 +90,8 @@ impl Loaded {
             .iter()
             .map(|p| p.service.as_deref().and_then(|s| subscriptions.slot(s)).unwrap_or(NO_SERVICE))
             .collect();
+        let mut targets = targets;
+        clock.time("order_targets", &rows(targets.len() as u64), || targets.order_by_profile(&profiles));
         let targeted =
             clock.time("mark_targeted", &rows(targets.len() as u64), || targeted_rows(&targets, &profiles, &channels));
         let load_addresses = || {
@@ -259,11 +262,11 @@ fn targeted_rows(targets: &TargetList, profiles: &ProfileIndex, channels: &[Chan
     let bits = targets
         .delivery
         .par_chunks(slice)
-        .zip(targets.profile_id.par_chunks(slice))
-        .map(|(deliveries, profile_ids)| {
+        .zip(targets.profile_row.par_chunks(slice))
+        .map(|(deliveries, profile_rows)| {
             let mut bits = empty();
-            for (delivery, &profile_id) in deliveries.iter().zip(profile_ids) {
-                if let Some(row) = profiles.row(profile_id) {
+            for (delivery, &row) in deliveries.iter().zip(profile_rows) {
+                if row != UNKNOWN_PROFILE {
                     bits[slot_of_delivery[*delivery as usize]].set(row);
                 }
             }

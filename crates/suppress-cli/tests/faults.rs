@@ -270,7 +270,9 @@ fn wait_for_temporaries(child: &Child, dir: &Path, limit: Duration) -> bool {
 fn sigterm_and_sigint_remove_the_temporaries_and_keep_the_previous_set() {
     let dir = tempfile::tempdir().unwrap();
     let small = generated(&dir.path().join("small"), 2000, 1);
-    let big = generated(&dir.path().join("big"), 200_000, 2);
+    // Big enough that a release build is still loading 300 ms in (the targets come in hash order,
+    // and ordering them by profile made a 200,000-profile run finish in time).
+    let big = generated(&dir.path().join("big"), 600_000, 2);
     let out: PathBuf = dir.path().join("out");
     let first = analyze(&small, &out, &[]).output().unwrap();
     assert!(first.status.success(), "{}", stderr(&first));

@@ -3,8 +3,8 @@
 use ahash::HashMap;
 
 /// Maps profile ids to dense rows. CRM ids are usually dense sequences, where a direct table
-/// (4 bytes per possible id, one load per probe) beats hashing by an order of magnitude; sparse
-/// ids fall back to a hash map.
+/// (4 bytes per possible id, one load per probe) beats hashing by an order of magnitude; ids
+/// spread wider than [`DIRECT_SPAN_PER_ID`] per profile fall back to a hash map.
 #[derive(Debug, Clone)]
 pub enum IdMap {
     Direct(Vec<u32>),
@@ -13,11 +13,17 @@ pub enum IdMap {
 
 const ABSENT: u32 = u32::MAX;
 
+/// The widest id span, per profile, that still gets a direct table. A hash map of `i64 → u32`
+/// costs about 17 bytes per slot at up to 7/8 load, rounded up to a power of two: 23–45 bytes
+/// per profile. A direct table of 8 slots per profile (32 bytes) is no bigger, and ids left
+/// after years of deletions (a few per profile) stay in it.
+pub const DIRECT_SPAN_PER_ID: u64 = 8;
+
 impl IdMap {
     /// Chooses the representation for `count` ids whose largest value is `max_id`.
     pub fn with_shape(count: usize, max_id: i64) -> IdMap {
         let span = max_id.saturating_add(1) as u64;
-        let direct_limit = (count as u64).saturating_mul(4).max(1 << 20);
+        let direct_limit = (count as u64).saturating_mul(DIRECT_SPAN_PER_ID).max(1 << 20);
         if count == 0 || (span <= direct_limit && span < u64::from(u32::MAX)) {
             IdMap::Direct(vec![ABSENT; if count == 0 { 0 } else { span as usize }])
         } else {

@@ -1,7 +1,9 @@
 //! The in-memory indexes one analysis runs on, each built from one input table.
 //!
 //! - [`TargetList`]: every target row as (delivery, profile_id), deliveries interned as
-//!   (delivery_id, channel) pairs.
+//!   (delivery_id, channel) pairs; once the profiles are loaded, each row's profile row too,
+//!   and the rows in profile-row order, so that every later lookup walks the per-profile
+//!   tables in memory order ([`TargetList::order_by_profile`]).
 //! - [`ProfileIndex`]: profile_id → dense row, and the opt-out flags of each row; opted-out
 //!   profiles also as roaring bitmaps per channel, for counting and set algebra.
 //! - [`AddressBook`]: the canonical address and its state (missing, invalid, valid) of every
@@ -31,6 +33,7 @@ mod deliveries;
 mod fingerprints;
 mod history;
 mod id_map;
+mod profile_order;
 mod profiles;
 mod quarantine;
 mod subscriptions;
@@ -44,6 +47,7 @@ pub use deliveries::{DeliveryProperties, DeliveryTable, DEFAULT_WEIGHT};
 pub use fingerprints::{fingerprint, FingerprintMap};
 pub use history::{HistoryFilter, HistoryStats, SendHistory};
 pub use id_map::IdMap;
+pub use profile_order::UNKNOWN_PROFILE;
 pub use profiles::{channel_bit, ProfileIndex, ProfileOptions, ACCEPTED, OPTOUT_ALL};
 pub use quarantine::{QuarantineIndex, QuarantineStats};
 pub use subscriptions::{ServiceSubscriptions, SubscriptionStats};

@@ -23,7 +23,8 @@ pub struct TargetOptions {
     pub skip_bad_rows: bool,
 }
 
-/// Every accepted target row, in table order.
+/// Every accepted target row: in table order as loaded, then in profile-row order
+/// ([`TargetList::order_by_profile`]).
 #[derive(Debug, Clone, Default)]
 pub struct TargetList {
     /// Deliveries in order of first appearance.
@@ -32,6 +33,9 @@ pub struct TargetList {
     pub delivery: Vec<u32>,
     /// Per row: the profile id.
     pub profile_id: Vec<i64>,
+    /// Per row, once ordered: the profile's dense row, or [`crate::UNKNOWN_PROFILE`]; empty
+    /// before.
+    pub profile_row: Vec<u32>,
     /// Rows in the files, bad ones included.
     pub rows_read: u64,
     pub bad_rows: BadRows,

@@ -60,7 +60,7 @@ pub const KEPT: u8 = 0;
 pub fn first_row_reason(ix: &Indexes, row: usize) -> Result<u64, Reason> {
     let delivery = ix.targets.delivery[row] as usize;
     let channel = ix.targets.deliveries[delivery].channel;
-    let profile = unknown_profile::check(ix.profiles, ix.targets.profile_id[row])?;
+    let profile = unknown_profile::check(ix.targets.profile_row[row])?;
     let flags = ix.profiles.flags(profile);
     optout_all::check(flags)?;
     optout_channel::check(flags, channel)?;

@@ -24,7 +24,7 @@ pub fn mark_pressure(ix: &Indexes, codes: &mut [u8], caps: &[Cap], as_of: i64) -
         .par_iter()
         .enumerate()
         .filter(|(_, &code)| code == KEPT)
-        .filter_map(|(row, _)| Some((ix.profiles.row(ix.targets.profile_id[row])?, row as u32)))
+        .map(|(row, _)| (ix.targets.profile_row[row], row as u32))
         .collect();
     candidates.par_sort_unstable();
     let starts: Vec<usize> =
