@@ -18,7 +18,7 @@ use crate::{ProfileIndex, TargetList};
 pub const UNKNOWN_PROFILE: u32 = u32::MAX;
 
 /// One target row while it is sorted: its sort key (profile row; unknown profiles sort last),
-/// delivery and profile_id, carried together so that both passes read and write in sequence.
+/// delivery and profile_id, carried together so that the second pass reads in sequence.
 #[derive(Clone, Copy, Default)]
 struct Row {
     key: u32,
@@ -34,66 +34,55 @@ impl TargetList {
     /// stably; afterwards `profile_row` holds each row's profile row, or [`UNKNOWN_PROFILE`].
     pub fn order_by_profile(&mut self, profiles: &ProfileIndex) {
         let unknown_key = profiles.len() as u32;
-        let resolve = |(&delivery, &profile_id): (&u32, &i64)| Row {
-            key: profiles.row(profile_id).unwrap_or(unknown_key),
-            delivery,
-            profile_id,
-        };
-        let sorted = radix_sort(&self.delivery, &self.profile_id, resolve, unknown_key);
-        (self.delivery, (self.profile_id, self.profile_row)) = sorted
-            .par_iter()
-            .map(|r| (r.delivery, (r.profile_id, if r.key == unknown_key { UNKNOWN_PROFILE } else { r.key })))
-            .unzip();
+        let mut keys: Vec<u32> =
+            self.profile_id.par_iter().map(|&id| profiles.row(id).unwrap_or(unknown_key)).collect();
+        radix_sort(&mut keys, &mut self.delivery, &mut self.profile_id, unknown_key);
+        keys.par_iter_mut().filter(|k| **k == unknown_key).for_each(|k| *k = UNKNOWN_PROFILE);
+        self.profile_row = keys;
     }
 }
 
-/// The rows of `deliveries` and `profile_ids`, made by `row`, sorted by key, stably; every key
-/// is at most `max_key`.
+/// Sorts the rows of `keys`, `deliveries` and `profile_ids` (three columns of one table) by
+/// key, stably, in place; every key is at most `max_key`.
 ///
-/// First pass, one task per slice of the rows: each row resolved and scattered into its
-/// slice's 2^8 buckets by the key's top bits. Second pass, one task per bucket: its pieces, in
-/// slice order, counting-sorted on the remaining low bits into the bucket's share of the
-/// output; the counts (at most 2^18 at 50M profiles) stay in the cache, unlike one count per
-/// profile would.
-fn radix_sort(
-    deliveries: &[u32],
-    profile_ids: &[i64],
-    row: impl Fn((&u32, &i64)) -> Row + Sync,
-    max_key: u32,
-) -> Vec<Row> {
+/// First pass, one task per slice of the rows: each row scattered into its slice's 2^8
+/// buckets by the key's top bits. Second pass, one task per bucket: its pieces, in slice
+/// order, counting-sorted on the remaining low bits back into the bucket's share of the three
+/// columns; the counts (at most 2^18 at 50M profiles) stay in the cache, unlike one count per
+/// profile would. Besides the columns, it holds the pieces: 16 bytes per row.
+fn radix_sort(keys: &mut [u32], deliveries: &mut [u32], profile_ids: &mut [i64], max_key: u32) {
     let bits = (u32::BITS - max_key.leading_zeros()).max(1);
     let low_bits = bits.saturating_sub(TOP_BITS);
     let top = |key: u32| (key >> low_bits) as usize;
     let buckets = 1usize << TOP_BITS;
-    let slice = deliveries.len().div_ceil(rayon::current_num_threads() * 2).max(1 << 16);
-    // Resolved apart from the scatter: the random probes of the id map and the 256 write
-    // streams together ran at half the speed of the two one after the other.
-    let rows: Vec<Row> = deliveries.par_iter().zip(profile_ids.par_iter()).map(&row).collect();
-    let pieces: Vec<Vec<Vec<Row>>> = rows
+    let slice = keys.len().div_ceil(rayon::current_num_threads() * 2).max(1 << 16);
+    let pieces: Vec<Vec<Vec<Row>>> = keys
         .par_chunks(slice)
-        .map(|rows| {
+        .zip(deliveries.par_chunks(slice))
+        .zip(profile_ids.par_chunks(slice))
+        .map(|((keys, deliveries), profile_ids)| {
             // Room for an even spread and some: growing 256 vectors by doubling copies them.
-            let share = rows.len() / buckets;
+            let share = keys.len() / buckets;
             let mut pieces: Vec<Vec<Row>> = (0..buckets).map(|_| Vec::with_capacity(share + share / 4 + 16)).collect();
-            for r in rows {
-                pieces[top(r.key)].push(*r);
+            for ((&key, &delivery), &profile_id) in keys.iter().zip(deliveries).zip(profile_ids) {
+                pieces[top(key)].push(Row { key, delivery, profile_id });
             }
             pieces
         })
         .collect();
-    drop(rows);
-    let sizes: Vec<usize> = (0..buckets).map(|b| pieces.iter().map(|p| p[b].len()).sum()).collect();
-    let mut sorted = vec![Row::default(); deliveries.len()];
-    // Disjoint slices of the output, one per bucket.
-    let mut shares: Vec<&mut [Row]> = Vec::with_capacity(buckets);
-    let mut rest = sorted.as_mut_slice();
-    for &size in &sizes {
-        let (share, tail) = std::mem::take(&mut rest).split_at_mut(size);
-        shares.push(share);
-        rest = tail;
+    // Each bucket's share of the three columns, disjoint.
+    let mut shares = Vec::with_capacity(buckets);
+    let (mut keys, mut deliveries, mut profile_ids) = (keys, deliveries, profile_ids);
+    for b in 0..buckets {
+        let size: usize = pieces.iter().map(|p| p[b].len()).sum();
+        let (k, k_rest) = std::mem::take(&mut keys).split_at_mut(size);
+        let (d, d_rest) = std::mem::take(&mut deliveries).split_at_mut(size);
+        let (p, p_rest) = std::mem::take(&mut profile_ids).split_at_mut(size);
+        shares.push((b, k, d, p));
+        (keys, deliveries, profile_ids) = (k_rest, d_rest, p_rest);
     }
     let low_mask = (1u32 << low_bits) - 1;
-    shares.into_par_iter().enumerate().for_each(|(b, share)| {
+    shares.into_par_iter().for_each(|(b, keys, deliveries, profile_ids)| {
         let rows = || pieces.iter().flat_map(|p| p[b].iter());
         let mut starts = vec![0usize; 1 << low_bits];
         for r in rows() {
@@ -105,11 +94,10 @@ fn radix_sort(
         }
         for r in rows() {
             let slot = &mut starts[(r.key & low_mask) as usize];
-            share[*slot] = *r;
+            (keys[*slot], deliveries[*slot], profile_ids[*slot]) = (r.key, r.delivery, r.profile_id);
             *slot += 1;
         }
     });
-    sorted
 }
 
 #[cfg(test)]
@@ -121,9 +109,12 @@ mod tests {
     }
 
     fn sort(rows: &[Row], max_key: u32) -> Vec<Row> {
-        let deliveries: Vec<u32> = rows.iter().map(|r| r.key).collect();
-        let ids: Vec<i64> = rows.iter().map(|r| r.profile_id).collect();
-        radix_sort(&deliveries, &ids, |(&key, &profile_id)| Row { key, delivery: key, profile_id }, max_key)
+        let mut keys: Vec<u32> = rows.iter().map(|r| r.key).collect();
+        let mut deliveries: Vec<u32> = rows.iter().map(|r| r.key + 1).collect();
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.profile_id).collect();
+        radix_sort(&mut keys, &mut deliveries, &mut ids, max_key);
+        assert!(keys.iter().zip(&deliveries).all(|(k, d)| d == &(k + 1)), "the columns move together");
+        keys.iter().zip(ids).map(|(&key, profile_id)| Row { key, delivery: 0, profile_id }).collect()
     }
 
     #[test]
