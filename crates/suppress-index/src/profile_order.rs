@@ -26,6 +26,11 @@ struct Row {
     profile_id: i64,
 }
 
+/// Bucket `b` of one slice's grouped rows.
+fn piece((rows, starts): &(Vec<Row>, Vec<usize>), b: usize) -> &[Row] {
+    &rows[starts[b]..starts[b + 1]]
+}
+
 /// Buckets of the first pass, by the key's top bits.
 const TOP_BITS: u32 = 8;
 
@@ -45,8 +50,8 @@ impl TargetList {
 /// Sorts the rows of `keys`, `deliveries` and `profile_ids` (three columns of one table) by
 /// key, stably, in place; every key is at most `max_key`.
 ///
-/// First pass, one task per slice of the rows: each row scattered into its slice's 2^8
-/// buckets by the key's top bits. Second pass, one task per bucket: its pieces, in slice
+/// First pass, one task per slice of the rows: the slice's rows grouped into 2^8 buckets by the
+/// key's top bits (a count, then a scatter). Second pass, one task per bucket: its pieces, in slice
 /// order, counting-sorted on the remaining low bits back into the bucket's share of the three
 /// columns; the counts (at most 2^18 at 50M profiles) stay in the cache, unlike one count per
 /// profile would. Besides the columns, it holds the pieces: 16 bytes per row.
@@ -56,25 +61,36 @@ fn radix_sort(keys: &mut [u32], deliveries: &mut [u32], profile_ids: &mut [i64],
     let top = |key: u32| (key >> low_bits) as usize;
     let buckets = 1usize << TOP_BITS;
     let slice = keys.len().div_ceil(rayon::current_num_threads() * 2).max(1 << 16);
-    let pieces: Vec<Vec<Vec<Row>>> = keys
+    // Per slice: its rows grouped by bucket in one vector (counted first, then placed), and
+    // where each bucket starts in it. One exact allocation per slice, which goes back to the
+    // system when freed; 256 growing vectors per slice stayed in the heap as resident memory.
+    let pieces: Vec<(Vec<Row>, Vec<usize>)> = keys
         .par_chunks(slice)
         .zip(deliveries.par_chunks(slice))
         .zip(profile_ids.par_chunks(slice))
         .map(|((keys, deliveries), profile_ids)| {
-            // Room for an even spread and some: growing 256 vectors by doubling copies them.
-            let share = keys.len() / buckets;
-            let mut pieces: Vec<Vec<Row>> = (0..buckets).map(|_| Vec::with_capacity(share + share / 4 + 16)).collect();
-            for ((&key, &delivery), &profile_id) in keys.iter().zip(deliveries).zip(profile_ids) {
-                pieces[top(key)].push(Row { key, delivery, profile_id });
+            let mut starts = vec![0usize; buckets + 1];
+            for &key in keys {
+                starts[top(key) + 1] += 1;
             }
-            pieces
+            for b in 0..buckets {
+                starts[b + 1] += starts[b];
+            }
+            let mut cursor = starts.clone();
+            let mut rows = vec![Row::default(); keys.len()];
+            for ((&key, &delivery), &profile_id) in keys.iter().zip(deliveries).zip(profile_ids) {
+                let slot = &mut cursor[top(key)];
+                rows[*slot] = Row { key, delivery, profile_id };
+                *slot += 1;
+            }
+            (rows, starts)
         })
         .collect();
     // Each bucket's share of the three columns, disjoint.
     let mut shares = Vec::with_capacity(buckets);
     let (mut keys, mut deliveries, mut profile_ids) = (keys, deliveries, profile_ids);
     for b in 0..buckets {
-        let size: usize = pieces.iter().map(|p| p[b].len()).sum();
+        let size: usize = pieces.iter().map(|p| piece(p, b).len()).sum();
         let (k, k_rest) = std::mem::take(&mut keys).split_at_mut(size);
         let (d, d_rest) = std::mem::take(&mut deliveries).split_at_mut(size);
         let (p, p_rest) = std::mem::take(&mut profile_ids).split_at_mut(size);
@@ -83,7 +99,7 @@ fn radix_sort(keys: &mut [u32], deliveries: &mut [u32], profile_ids: &mut [i64],
     }
     let low_mask = (1u32 << low_bits) - 1;
     shares.into_par_iter().for_each(|(b, keys, deliveries, profile_ids)| {
-        let rows = || pieces.iter().flat_map(|p| p[b].iter());
+        let rows = || pieces.iter().flat_map(|p| piece(p, b).iter());
         let mut starts = vec![0usize; 1 << low_bits];
         for r in rows() {
             starts[(r.key & low_mask) as usize] += 1;
