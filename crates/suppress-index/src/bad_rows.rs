@@ -71,29 +71,6 @@ impl BadRows {
         Ok(None)
     }
 
-    /// [`BadRows::parse_name`] through `spellings`, the batch's cache of the values parsed so far.
-    #[allow(clippy::too_many_arguments)]
-    pub fn parse_spelling<'a, T: Copy>(
-        &mut self,
-        spellings: &mut Spellings<'a, T>,
-        skip: bool,
-        batch: &Batch,
-        column: usize,
-        row: usize,
-        value: Option<&'a str>,
-        parse: impl Fn(&str) -> Option<T>,
-        unknown: impl Fn(String) -> BadValue,
-    ) -> Result<Option<T>, LoadError> {
-        if let Some(known) = value.and_then(|text| spellings.get(text)) {
-            return Ok(Some(known));
-        }
-        let parsed = self.parse_name(skip, batch, column, row, value, parse, unknown)?;
-        if let (Some(text), Some(parsed)) = (value, parsed) {
-            spellings.remember(text, parsed);
-        }
-        Ok(parsed)
-    }
-
     pub fn add(&mut self, column: &str, cause: &str, count: u64) {
         *self.counts.entry(format!("{column}: {cause}")).or_default() += count;
     }
@@ -109,26 +86,50 @@ impl BadRows {
     }
 }
 
-/// The spellings of a name column (channel, outcome, status) that one batch has parsed so far.
+/// A name column (channel, outcome, status) of one batch, read through the spellings it has
+/// parsed so far.
 ///
 /// Such a column holds a handful of distinct values (`email`, ` SMS`, `soft_bounce`, ...)
 /// repeated on millions of rows; parsing one means trimming, folding case and trying every
 /// alias, so each distinct spelling is parsed once per batch and then found by comparing bytes.
 pub struct Spellings<'a, T> {
+    column: usize,
+    parse: fn(&str) -> Option<T>,
+    unknown: fn(String) -> BadValue,
     seen: Vec<(&'a str, T)>,
-}
-
-impl<T> Default for Spellings<'_, T> {
-    fn default() -> Self {
-        Spellings { seen: Vec::new() }
-    }
 }
 
 impl<'a, T: Copy> Spellings<'a, T> {
     /// At most this many are remembered: a column of many distinct spellings parses the rest.
     const CAPACITY: usize = 32;
 
-    pub fn get(&self, text: &str) -> Option<T> {
+    /// The spellings of column `column`, parsed by `parse`; `unknown` says what a value it
+    /// does not know is.
+    pub fn new(column: usize, parse: fn(&str) -> Option<T>, unknown: fn(String) -> BadValue) -> Self {
+        Spellings { column, parse, unknown, seen: Vec::new() }
+    }
+
+    /// Reads row `row`'s `value`, as [`BadRows::parse_name`] does: `Ok(None)` for a null or
+    /// unknown value skipped and counted in `bad`, `Err` when not skipping.
+    pub fn read(
+        &mut self,
+        bad: &mut BadRows,
+        skip: bool,
+        batch: &Batch,
+        row: usize,
+        value: Option<&'a str>,
+    ) -> Result<Option<T>, LoadError> {
+        if let Some(known) = value.and_then(|text| self.get(text)) {
+            return Ok(Some(known));
+        }
+        let parsed = bad.parse_name(skip, batch, self.column, row, value, self.parse, self.unknown)?;
+        if let (Some(text), Some(parsed)) = (value, parsed) {
+            self.remember(text, parsed);
+        }
+        Ok(parsed)
+    }
+
+    fn get(&self, text: &str) -> Option<T> {
         self.seen.iter().find(|(seen, _)| *seen == text).map(|&(_, value)| value)
     }
 
@@ -145,7 +146,7 @@ mod tests {
 
     #[test]
     fn spellings_remember_what_was_parsed_up_to_their_capacity() {
-        let mut spellings: Spellings<u32> = Spellings::default();
+        let mut spellings: Spellings<u32> = Spellings::new(0, |_| None, BadValue::UnknownChannel);
         let texts: Vec<String> = (0..40).map(|i| format!("v{i}")).collect();
         for (i, text) in texts.iter().enumerate() {
             spellings.remember(text, i as u32);

@@ -78,20 +78,10 @@ impl SendHistory {
             let times = batch.times(SENT_AT)?.expect("required column");
             let mut stats = HistoryStats { rows_read: batch.num_rows as u64, ..HistoryStats::default() };
             let (mut rows, mut packed) = (Vec::new(), Vec::new());
-            let mut spellings = Spellings::default();
+            let mut spellings = Spellings::new(CHANNEL, Channel::parse, BadValue::UnknownChannel);
             for i in 0..batch.num_rows {
                 let Some(id) = stats.bad_rows.id(skip, batch, PROFILE_ID, i, ids.get(i))? else { continue };
-                let Some(channel) = stats.bad_rows.parse_spelling(
-                    &mut spellings,
-                    skip,
-                    batch,
-                    CHANNEL,
-                    i,
-                    channels.get(i),
-                    Channel::parse,
-                    BadValue::UnknownChannel,
-                )?
-                else {
+                let Some(channel) = spellings.read(&mut stats.bad_rows, skip, batch, i, channels.get(i))? else {
                     continue;
                 };
                 let Some(sent_at) = times.micros(i) else {

@@ -17,7 +17,7 @@ use crate::merge::{merge, CurrentRow};
 use crate::outputs::{self, OUTPUT_SET};
 use crate::read::{
     address_ranges, current_columns, log_columns, read_current, read_log, Bucket, Buckets, CurrentBucket, LogBucket,
-    OfChannel, ReadOptions, PARTITIONS,
+    ReadOptions, PARTITIONS,
 };
 use crate::replay::{replay, Night};
 use crate::transition::LogRow;
@@ -280,7 +280,7 @@ fn replay_partition(current: Vec<CurrentBucket>, log: Vec<LogBucket>, as_of: Mic
     let following: Vec<_> = following.into_iter().map(Bucket::into_parts).collect();
     for (addresses, ends, rows) in &following {
         for ((start, end), row) in address_ranges(ends).zip(rows) {
-            if let Some(&n) = numbers.get(&(row.channel(), &addresses[start..end])) {
+            if let Some(&n) = numbers.get(&(row.channel, &addresses[start..end])) {
                 log_rows.push((n, LogRow { at: row.at, outcome: row.outcome, reason: None }));
             }
         }

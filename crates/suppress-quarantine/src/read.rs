@@ -36,17 +36,6 @@ pub fn partition_of(channel: Channel, canonical: &str) -> usize {
     (suppress_index::fingerprint(canonical) as usize ^ channel.index()) % PARTITIONS
 }
 
-/// Rows that carry their address's channel.
-pub trait OfChannel {
-    fn channel(&self) -> Channel;
-}
-
-impl<R> OfChannel for (Channel, R) {
-    fn channel(&self) -> Channel {
-        self.0
-    }
-}
-
 /// The rows of one batch whose addresses fall in one partition, in table order.
 pub struct Bucket<R> {
     /// Every row's canonical address, one after the other.
@@ -90,12 +79,6 @@ pub struct Following {
     pub at: Micros,
     pub channel: Channel,
     pub outcome: Outcome,
-}
-
-impl OfChannel for Following {
-    fn channel(&self) -> Channel {
-        self.channel
-    }
 }
 
 /// One batch's applied log rows of one partition: those that can open an entry, with their
@@ -243,33 +226,21 @@ pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<Log
         let mut counts = LogCounts { rows_read: batch.num_rows as u64, ..LogCounts::default() };
         let mut rows: Buckets<LogBucket> = buckets();
         let mut interned = Reasons::default();
-        let (mut channel_spellings, mut outcome_spellings) = (Spellings::default(), Spellings::default());
+        let mut channel_spellings = Spellings::new(CHANNEL, Channel::parse, BadValue::UnknownChannel);
+        // Each spelling's role is read off the transition table once, with its outcome.
+        let mut outcome_spellings = Spellings::new(
+            OUTCOME,
+            |text| Outcome::parse(text).map(|outcome| (outcome, role(outcome))),
+            BadValue::UnknownOutcome,
+        );
         let mut buffer = String::new();
         for i in 0..batch.num_rows {
             let skip = options.skip_bad_rows;
             let bad = &mut counts.bad_rows;
-            let channel = bad.parse_spelling(
-                &mut channel_spellings,
-                skip,
-                batch,
-                CHANNEL,
-                i,
-                channels.get(i),
-                Channel::parse,
-                BadValue::UnknownChannel,
-            )?;
-            let outcome = bad.parse_spelling(
-                &mut outcome_spellings,
-                skip,
-                batch,
-                OUTCOME,
-                i,
-                outcomes.get(i),
-                Outcome::parse,
-                BadValue::UnknownOutcome,
-            )?;
+            let channel = channel_spellings.read(bad, skip, batch, i, channels.get(i))?;
+            let outcome = outcome_spellings.read(bad, skip, batch, i, outcomes.get(i))?;
             let at = required_time(bad, options, batch, AT, times.micros(i), i)?;
-            let (Some(channel), Some(outcome), Some(at)) = (channel, outcome, at) else { continue };
+            let (Some(channel), Some((outcome, role)), Some(at)) = (channel, outcome, at) else { continue };
             if at > options.as_of {
                 counts.future += 1;
                 continue;
@@ -289,7 +260,7 @@ pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<Log
                 continue;
             }
             counts.applied += 1;
-            let bucket = match role(outcome) {
+            let bucket = match role {
                 RowRole::Inert => continue,
                 RowRole::Follows => &mut rows[partition_of(channel, &buffer)].following,
                 RowRole::Opens => {
@@ -342,31 +313,14 @@ pub fn read_current(
         let reasons = batch.strings(REASON)?;
         let mut counts = CurrentCounts { rows_read: batch.num_rows as u64, ..CurrentCounts::default() };
         let mut rows: Buckets<CurrentBucket> = buckets();
-        let (mut channel_spellings, mut status_spellings) = (Spellings::default(), Spellings::default());
+        let mut channel_spellings = Spellings::new(CHANNEL, Channel::parse, BadValue::UnknownChannel);
+        let mut status_spellings = Spellings::new(STATUS, QuarantineStatus::parse, BadValue::UnknownStatus);
         let mut buffer = String::new();
         for i in 0..batch.num_rows {
             let skip = options.skip_bad_rows;
             let bad = &mut counts.bad_rows;
-            let channel = bad.parse_spelling(
-                &mut channel_spellings,
-                skip,
-                batch,
-                CHANNEL,
-                i,
-                channels.get(i),
-                Channel::parse,
-                BadValue::UnknownChannel,
-            )?;
-            let status = bad.parse_spelling(
-                &mut status_spellings,
-                skip,
-                batch,
-                STATUS,
-                i,
-                statuses.get(i),
-                QuarantineStatus::parse,
-                BadValue::UnknownStatus,
-            )?;
+            let channel = channel_spellings.read(bad, skip, batch, i, channels.get(i))?;
+            let status = status_spellings.read(bad, skip, batch, i, statuses.get(i))?;
             let error_count = match error_counts.as_ref().map_or(IdValue::Null, |c| c.get(i)) {
                 IdValue::Null => Some(None),
                 IdValue::Valid(n) => Some(Some(n)),
