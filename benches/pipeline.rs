@@ -3,7 +3,10 @@
 //! analyzer's per-row path (rows/s) and whole analyses.
 //!
 //! Size: `SUPPRESS_BENCH_PROFILES` profiles (default 100000, about 211000 target rows), written
-//! once to a temporary directory. Run: `cargo bench -p suppress-benches`.
+//! once to a temporary directory; shape: `SUPPRESS_BENCH_ORDER` (`shuffled`, the default, as a
+//! warehouse join writes targets, or `sorted`) and `SUPPRESS_BENCH_IDS` (`dense`, the default,
+//! `sparse` or `random63`), as `suppress gen --target-order/--id-shape` take them. Run: `cargo
+//! bench -p suppress-benches --bench pipeline`.
 
 use std::path::PathBuf;
 
@@ -11,17 +14,24 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use suppress_analyze::rules::{classify_all, duplicate::mark_duplicates};
 use suppress_analyze::Indexes;
 use suppress_analyze::{parse_as_of, Config, Plan};
-use suppress_gen::{generate, GenConfig};
+use suppress_gen::{generate, GenConfig, IdShape, TargetOrder};
 use suppress_index::{
-    AddressBook, DenseBits, ProfileIndex, ProfileOptions, QuarantineIndex, TargetList, TargetOptions,
+    AddressBook, DenseBits, ProfileIndex, ProfileOptions, QuarantineIndex, TargetList, TargetOptions, UNKNOWN_PROFILE,
 };
 use suppress_load::{ColumnNames, Table};
 use suppress_model::{AddressKind, Canonicalizer, Channel, CountryCode};
 
 fn data() -> (tempfile_dir::Dir, u64) {
     let profiles = std::env::var("SUPPRESS_BENCH_PROFILES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let mut config = GenConfig::new(profiles, 7);
+    if let Ok(order) = std::env::var("SUPPRESS_BENCH_ORDER") {
+        config.target_order = TargetOrder::parse(&order).expect("SUPPRESS_BENCH_ORDER: shuffled or sorted");
+    }
+    if let Ok(ids) = std::env::var("SUPPRESS_BENCH_IDS") {
+        config.id_shape = IdShape::parse(&ids).expect("SUPPRESS_BENCH_IDS: dense, sparse or random63");
+    }
     let dir = tempfile_dir::Dir::new();
-    generate(&dir.0, &GenConfig::new(profiles, 7)).expect("gen");
+    generate(&dir.0, &config).expect("gen");
     (dir, profiles)
 }
 
@@ -72,13 +82,14 @@ fn rows_and_bytes(table: &Table) -> Throughput {
     Throughput::ElementsAndBytes { elements: table.num_rows(), bytes: table.num_bytes() }
 }
 
-/// Per channel of the targets, the profile rows some delivery targets (as the run marks them).
+/// Per channel of the ordered targets, the profile rows some delivery targets (as the run
+/// marks them).
 fn targeted(targets: &TargetList, profiles: &ProfileIndex) -> Vec<(Channel, DenseBits)> {
     let channels = targets.channels();
     let mut bits: Vec<(Channel, DenseBits)> = channels.iter().map(|&c| (c, DenseBits::new(profiles.len()))).collect();
-    for (&delivery, &profile_id) in targets.delivery.iter().zip(&targets.profile_id) {
+    for (&delivery, &row) in targets.delivery.iter().zip(&targets.profile_row) {
         let channel = targets.deliveries[delivery as usize].channel;
-        if let (Some(row), Some(k)) = (profiles.row(profile_id), channels.iter().position(|&c| c == channel)) {
+        if let (true, Some(k)) = (row != UNKNOWN_PROFILE, channels.iter().position(|&c| c == channel)) {
             bits[k].1.set(row);
         }
     }
@@ -113,9 +124,16 @@ fn phases(c: &mut Criterion) {
     // Building the indexes the analysis probes: the targeted profiles' canonical addresses (a
     // second scan of the profiles' address columns), per profile row.
     let profiles = ProfileIndex::load(&profiles_table, &names, &options).unwrap();
-    let targeted = targeted(&targets, &profiles);
     let mut group = c.benchmark_group("index");
     group.sample_size(10);
+    // Resolving every target row's profile and ordering the rows by it.
+    group.throughput(Throughput::Elements(targets.len() as u64));
+    group.bench_function("order_targets", |b| {
+        b.iter_batched(|| targets.clone(), |mut t| t.order_by_profile(&profiles), criterion::BatchSize::LargeInput)
+    });
+    let mut targets = targets;
+    targets.order_by_profile(&profiles);
+    let targeted = targeted(&targets, &profiles);
     group.throughput(rows_and_bytes(&profiles_table));
     group.bench_function("address_book", |b| {
         b.iter(|| AddressBook::load(&profiles_table, &names, &profiles, &targeted, &canonicalizer, false).unwrap())

@@ -5,11 +5,14 @@
 //! 2. profile ids and the opt-out flags of those channels;
 //! 3. the subscriptions to those services and the consent events (at the same time), then the
 //!    events applied: the effective opt-outs and subscriptions that the rules read;
-//! 4. the targeted profile rows of each channel, marked in a dense bitset;
-//! 5. the address columns of those channels, canonicalized, keeping only the targeted rows
+//! 4. each target row resolved to its profile row and the rows ordered by it, then the
+//!    targeted profile rows of each channel, marked in a dense bitset;
+//! 5. with caps, the targeted profiles' send history; every table that names profiles by id
+//!    is then resolved, and the id → row map is freed;
+//! 6. the address columns of those channels, canonicalized, keeping only the targeted rows
 //!    (and, with `--propagate-optout`, the effectively opted-out profiles' addresses), at the
 //!    same time as
-//! 6. the quarantine, reduced to the addresses active entries exclude per channel.
+//! 7. the quarantine, reduced to the addresses active entries exclude per channel.
 
 use rayon::prelude::*;
 use suppress_index::{
@@ -94,6 +97,21 @@ impl Loaded {
         clock.time("order_targets", &rows(targets.len() as u64), || targets.order_by_profile(&profiles));
         let targeted =
             clock.time("mark_targeted", &rows(targets.len() as u64), || targeted_rows(&targets, &profiles, &channels));
+        let history = match &plan.history {
+            Some(table) => {
+                let filter = HistoryFilter {
+                    targeted: &union(&targeted, profiles.len()),
+                    channels: Channel::ALL.map(|c| config.caps.iter().any(|cap| cap.covers(c))),
+                    window: history_window(config, &properties),
+                };
+                Some(clock.time("load_history", &rows(table.num_rows()), || {
+                    SendHistory::load(table, &config.names, &profiles, &filter, config.skip_bad_rows)
+                })?)
+            }
+            None => None,
+        };
+        // The last table that names profiles by id is read: the rest of the run goes by row.
+        profiles.release_ids();
         let load_addresses = || {
             AddressBook::load(
                 &plan.profiles,
@@ -126,19 +144,6 @@ impl Loaded {
                 );
                 (addresses?, Some(quarantine?))
             }
-        };
-        let history = match &plan.history {
-            Some(table) => {
-                let filter = HistoryFilter {
-                    targeted: &union(&targeted, profiles.len()),
-                    channels: Channel::ALL.map(|c| config.caps.iter().any(|cap| cap.covers(c))),
-                    window: history_window(config, &properties),
-                };
-                Some(clock.time("load_history", &rows(table.num_rows()), || {
-                    SendHistory::load(table, &config.names, &profiles, &filter, config.skip_bad_rows)
-                })?)
-            }
-            None => None,
         };
         Ok(Loaded {
             targets,

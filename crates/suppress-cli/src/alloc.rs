@@ -54,11 +54,12 @@ unsafe impl GlobalAlloc for ExitOnFailure {
 }
 
 /// What a run can be doing, as the message says it.
-const PHASES: [(&str, &str); 12] = [
+const PHASES: [(&str, &str); 13] = [
     ("", "starting"),
     ("open", "opening the inputs"),
     ("load_targets", "loading the targets"),
     ("load_profiles", "loading the profiles"),
+    ("order_targets", "ordering the targets by profile"),
     ("mark_targeted", "marking the targeted profiles"),
     ("load_addresses", "loading and canonicalizing the addresses"),
     ("load_quarantine", "loading the quarantine"),

@@ -46,7 +46,7 @@ pub use consent::{ConsentEvents, ConsentStats};
 pub use deliveries::{DeliveryProperties, DeliveryTable, DEFAULT_WEIGHT};
 pub use fingerprints::{fingerprint, FingerprintMap};
 pub use history::{HistoryFilter, HistoryStats, SendHistory};
-pub use id_map::IdMap;
+pub use id_map::{DuplicateId, IdMap};
 pub use profile_order::UNKNOWN_PROFILE;
 pub use profiles::{channel_bit, ProfileIndex, ProfileOptions, ACCEPTED, OPTOUT_ALL};
 pub use quarantine::{QuarantineIndex, QuarantineStats};

@@ -39,8 +39,7 @@ impl TargetList {
     /// stably; afterwards `profile_row` holds each row's profile row, or [`UNKNOWN_PROFILE`].
     pub fn order_by_profile(&mut self, profiles: &ProfileIndex) {
         let unknown_key = profiles.len() as u32;
-        let mut keys: Vec<u32> =
-            self.profile_id.par_iter().map(|&id| profiles.row(id).unwrap_or(unknown_key)).collect();
+        let mut keys = profiles.rows_of(&self.profile_id, unknown_key);
         radix_sort(&mut keys, &mut self.delivery, &mut self.profile_id, unknown_key);
         keys.par_iter_mut().filter(|k| **k == unknown_key).for_each(|k| *k = UNKNOWN_PROFILE);
         self.profile_row = keys;

@@ -158,6 +158,18 @@ impl ProfileIndex {
         self.ids.get(profile_id)
     }
 
+    /// Frees the id → row map once every table naming profiles by id is resolved: what the
+    /// run keeps per profile from then on is indexed by row.
+    pub fn release_ids(&mut self) {
+        self.ids.release();
+    }
+
+    /// The dense row of each of `profile_ids` ([`ProfileIndex::row`]), `absent` for an unknown
+    /// one, resolved in parallel.
+    pub fn rows_of(&self, profile_ids: &[i64], absent: u32) -> Vec<u32> {
+        self.ids.rows_of(profile_ids, absent)
+    }
+
     /// Sets (`on`) or clears the opt-out of accepted row `row` for `channel` (`None`: the
     /// profile's `optout`, every channel), in its flags and in that opt-out's bitmap; returns
     /// whether it changed. This is how consent events make the export's state the effective one.
@@ -200,40 +212,40 @@ fn bitmap_of(flags: &[u8], bit: u8) -> RoaringBitmap {
 }
 
 fn build(parts: Vec<Part>, skip: bool, id_column: &str) -> Result<ProfileIndex, LoadError> {
-    let count: usize = parts.iter().map(|p| p.ids.len()).sum();
-    let max_id = parts.iter().flat_map(|p| p.ids.iter().copied()).max().unwrap_or(-1);
-    let mut ids = IdMap::with_shape(count, max_id);
-    let mut flags = Vec::with_capacity(count);
+    let id_slices: Vec<&[i64]> = parts.iter().map(|p| p.ids.as_slice()).collect();
+    let (ids, duplicates) = IdMap::build(&id_slices);
+    if let (false, Some(first)) = (skip, duplicates.first()) {
+        // The error names the first row, in table order, whose id an earlier row has.
+        let mut row = u64::from(first.rows[1]);
+        let part = parts
+            .iter()
+            .find(|p| {
+                let inside = row < p.ids.len() as u64;
+                if !inside {
+                    row -= p.ids.len() as u64;
+                }
+                inside
+            })
+            .expect("a duplicate's row is in some part");
+        return Err(LoadError::BadRow {
+            path: part.file.clone(),
+            column: id_column.into(),
+            row: part.file_row + row + 1,
+            problem: BadValue::DuplicateId(first.id),
+        });
+    }
+    let mut flags = Vec::with_capacity(id_slices.iter().map(|s| s.len()).sum());
     let mut bad_rows = BadRows::default();
-    // Ids seen more than once, with how many rows carry them (only under --skip-bad-rows).
-    let mut duplicated: ahash::HashMap<i64, u64> = ahash::HashMap::default();
-    let mut row = 0u32;
-    for part in parts {
+    for part in &parts {
         bad_rows.merge(&part.bad_rows);
         flags.extend_from_slice(&part.flags);
-        for (i, &id) in part.ids.iter().enumerate() {
-            if id >= 0 {
-                if let Some(previous) = ids.insert(id, row) {
-                    if !skip {
-                        return Err(LoadError::BadRow {
-                            path: part.file.clone(),
-                            column: id_column.into(),
-                            row: part.file_row + i as u64 + 1,
-                            problem: BadValue::DuplicateId(id),
-                        });
-                    }
-                    // Nothing is sent to an ambiguous profile: every row of the id goes.
-                    flags[previous as usize] &= !ACCEPTED;
-                    flags[row as usize] &= !ACCEPTED;
-                    *duplicated.entry(id).or_insert(1) += 1;
-                }
-            }
-            row += 1;
-        }
     }
-    for (&id, &rows) in &duplicated {
-        ids.remove(id);
-        bad_rows.add(id_column, BadValue::DuplicateId(id).cause(), rows);
+    // Nothing is sent to an ambiguous profile: every row of the id goes.
+    for duplicate in &duplicates {
+        for &row in &duplicate.rows {
+            flags[row as usize] &= !ACCEPTED;
+        }
+        bad_rows.add(id_column, BadValue::DuplicateId(duplicate.id).cause(), duplicate.rows.len() as u64);
     }
     let accepted = flags.iter().filter(|&&f| f & ACCEPTED != 0).count() as u64;
     Ok(ProfileIndex {

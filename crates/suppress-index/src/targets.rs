@@ -45,6 +45,10 @@ const DELIVERY_ID: usize = 0;
 const PROFILE_ID: usize = 1;
 const CHANNEL: usize = 2;
 
+/// The most (delivery id, channel) keys one batch remembers: a batch holds a handful of
+/// deliveries, each under one or two spellings of its channel.
+const SEEN_KEYS: usize = 32;
+
 /// One batch's rows, with deliveries numbered locally.
 struct Part {
     deliveries: Vec<Delivery>,
@@ -81,27 +85,22 @@ impl TargetList {
             let mut local: HashMap<(String, Channel), u32> = HashMap::default();
             let mut last: Option<u32> = None;
             let mut last_channel: Option<(&str, Channel)> = None;
-            // The last row whose delivery and channel were read and accepted.
-            let mut last_row: Option<usize> = None;
-            // The channel spellings of this batch parsed so far, by view: a handful at most
-            // (`email`, `EMAIL`, ` email\t`), which would otherwise break every run.
-            let mut parsed_channels: Vec<(u128, Channel)> = Vec::new();
+            // The (delivery id, channel) keys of this batch's accepted rows, with their local
+            // delivery: a dictionary-encoded column decodes every repeat of a value to the same
+            // view, so a row whose two views were seen has its delivery without reading a
+            // string, in whatever order the rows come (a warehouse join's hash order changes
+            // delivery nearly every row). Plain-encoded long values have a view per row: the
+            // cache then fills up without hits and is dropped for the rest of the batch.
+            let mut seen: Vec<(u128, u128, u32)> = Vec::new();
+            let mut use_seen = true;
             let skip = options.skip_bad_rows;
             for i in 0..batch.num_rows {
-                // Targets come in long runs of one delivery, and a dictionary-encoded column
-                // decodes every repeat of a value to the same view: when both columns repeat
-                // the last accepted row's views, the row has its delivery without reading a
-                // string.
-                if let (Some(j), Some(code)) = (last_row, last) {
-                    let same_channel = channels.as_ref().is_none_or(|c| {
-                        c.same_value(i, j)
-                            || c.view(i).is_some_and(|view| {
-                                parsed_channels
-                                    .iter()
-                                    .any(|&(v, channel)| v == view && channel == part.deliveries[code as usize].channel)
-                            })
-                    });
-                    if same_channel && delivery_ids.same_value(i, j) {
+                let key = delivery_ids.key(i).zip(match &channels {
+                    Some(channels) => channels.view(i),
+                    None => Some(0),
+                });
+                if let (true, Some((delivery_key, channel_key))) = (use_seen, key) {
+                    if let Some(&(_, _, code)) = seen.iter().find(|&&(d, c, _)| d == delivery_key && c == channel_key) {
                         match profile_ids.get(i) {
                             IdValue::Valid(id) => {
                                 part.delivery.push(code);
@@ -149,11 +148,6 @@ impl TargetList {
                                 )?;
                                 let Some(channel) = parsed else { continue };
                                 last_channel = raw.map(|raw| (raw, channel));
-                                if let Some(view) = channels.view(i) {
-                                    if parsed_channels.len() < 16 && !parsed_channels.iter().any(|&(v, _)| v == view) {
-                                        parsed_channels.push((view, channel));
-                                    }
-                                }
                                 channel
                             }
                         }
@@ -189,7 +183,13 @@ impl TargetList {
                 };
                 part.delivery.push(code);
                 part.profile_id.push(profile_id);
-                last_row = Some(i);
+                if let (true, Some((delivery_key, channel_key))) = (use_seen, key) {
+                    if seen.len() == SEEN_KEYS {
+                        use_seen = false;
+                    } else {
+                        seen.push((delivery_key, channel_key, code));
+                    }
+                }
             }
             Ok::<_, LoadError>(part)
         })?;

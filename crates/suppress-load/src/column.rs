@@ -334,6 +334,21 @@ impl DeliveryIdColumn {
         }
     }
 
+    /// A key for row `i`'s delivery id when one is at hand without reading a string: its view
+    /// for a Utf8View column, its value for an integer one; `None` for null, a bad integer or
+    /// another string type. Within one array, rows with equal keys hold equal ids (see
+    /// [`StrColumn::view`]); different keys say nothing.
+    #[inline]
+    pub fn key(&self, i: usize) -> Option<u128> {
+        match self {
+            DeliveryIdColumn::Str(s) => s.view(i),
+            DeliveryIdColumn::Int(ids) => match ids.get(i) {
+                IdValue::Valid(v) => Some(v as u128),
+                IdValue::Null | IdValue::OutOfRange(_) => None,
+            },
+        }
+    }
+
     /// The delivery id of row `i` as written in outputs; `Err` carries the bad integer.
     #[inline]
     pub fn get(&self, i: usize) -> Result<Option<Cow<'_, str>>, i128> {
