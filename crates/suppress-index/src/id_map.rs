@@ -259,13 +259,40 @@ impl HashedIds {
         (HashedIds { partitions }, duplicates)
     }
 
+    /// How many partitions the ids are spread over.
+    pub fn partitions(&self) -> usize {
+        self.partitions.len()
+    }
+
+    /// The partition that holds `id`, if it is in the map.
+    #[inline]
+    pub fn partition_of(&self, id: i64) -> usize {
+        place(hash(id))
+    }
+
+    /// [`IdMap::get`] within partition `p`, which must be `id`'s: resolving many ids partition
+    /// by partition keeps each partition's slots in the cache while its ids are probed.
+    #[inline]
+    pub fn get_in(&self, p: usize, id: i64) -> Option<u32> {
+        if id < 0 {
+            return None;
+        }
+        let h = hash(id);
+        debug_assert_eq!(place(h), p);
+        Self::probe(&self.partitions[p], h, id)
+    }
+
     #[inline]
     fn get(&self, id: i64) -> Option<u32> {
         if id < 0 {
             return None;
         }
         let h = hash(id);
-        let slots = &self.partitions[place(h)];
+        Self::probe(&self.partitions[place(h)], h, id)
+    }
+
+    #[inline]
+    fn probe(slots: &[Slot], h: u64, id: i64) -> Option<u32> {
         let mut k = first_slot(h, slots.len());
         loop {
             let slot = slots[k];

@@ -12,7 +12,8 @@
 
 use rayon::prelude::*;
 
-use crate::{ProfileIndex, TargetList};
+use crate::id_map::HashedIds;
+use crate::{IdMap, ProfileIndex, TargetList};
 
 /// The profile row of a target whose profile_id is not in profiles.
 pub const UNKNOWN_PROFILE: u32 = u32::MAX;
@@ -27,7 +28,7 @@ struct Row {
 }
 
 /// Bucket `b` of one slice's grouped rows.
-fn piece((rows, starts): &(Vec<Row>, Vec<usize>), b: usize) -> &[Row] {
+fn piece((rows, starts): &Grouped, b: usize) -> &[Row] {
     &rows[starts[b]..starts[b + 1]]
 }
 
@@ -39,52 +40,125 @@ impl TargetList {
     /// stably; afterwards `profile_row` holds each row's profile row, or [`UNKNOWN_PROFILE`].
     pub fn order_by_profile(&mut self, profiles: &ProfileIndex) {
         let unknown_key = profiles.len() as u32;
-        let mut keys = profiles.rows_of(&self.profile_id, unknown_key);
-        radix_sort(&mut keys, &mut self.delivery, &mut self.profile_id, unknown_key);
+        let low_bits = key_bits(unknown_key).saturating_sub(TOP_BITS);
+        let (pieces, mut keys) = match &profiles.ids {
+            IdMap::Hashed(hashed) => {
+                let pieces = group_by_partition(hashed, &self.delivery, &self.profile_id, unknown_key, low_bits);
+                (pieces, vec![0u32; self.profile_id.len()])
+            }
+            _ => {
+                let keys = profiles.rows_of(&self.profile_id, unknown_key);
+                (group_columns(&keys, &self.delivery, &self.profile_id, low_bits), keys)
+            }
+        };
+        place_buckets(&pieces, &mut keys, &mut self.delivery, &mut self.profile_id, low_bits);
+        drop(pieces);
         keys.par_iter_mut().filter(|k| **k == unknown_key).for_each(|k| *k = UNKNOWN_PROFILE);
         self.profile_row = keys;
     }
 }
 
-/// Sorts the rows of `keys`, `deliveries` and `profile_ids` (three columns of one table) by
-/// key, stably, in place; every key is at most `max_key`.
-///
-/// First pass, one task per slice of the rows: the slice's rows grouped into 2^8 buckets by the
-/// key's top bits (a count, then a scatter). Second pass, one task per bucket: its pieces, in slice
-/// order, counting-sorted on the remaining low bits back into the bucket's share of the three
-/// columns; the counts (at most 2^18 at 50M profiles) stay in the cache, unlike one count per
-/// profile would. Besides the columns, it holds the pieces: 16 bytes per row.
-fn radix_sort(keys: &mut [u32], deliveries: &mut [u32], profile_ids: &mut [i64], max_key: u32) {
-    let bits = (u32::BITS - max_key.leading_zeros()).max(1);
-    let low_bits = bits.saturating_sub(TOP_BITS);
-    let top = |key: u32| (key >> low_bits) as usize;
+/// Bits of the largest key.
+fn key_bits(max_key: u32) -> u32 {
+    (u32::BITS - max_key.leading_zeros()).max(1)
+}
+
+/// One slice's rows grouped into the 2^TOP_BITS buckets of the key's top bits, and where each
+/// bucket starts: counted first, then placed, in one exact vector (which goes back to the
+/// system when freed; 256 growing vectors per slice stayed in the heap as resident memory).
+type Grouped = (Vec<Row>, Vec<usize>);
+
+fn group(rows: impl Iterator<Item = Row> + Clone, len: usize, low_bits: u32) -> Grouped {
     let buckets = 1usize << TOP_BITS;
+    let mut starts = vec![0usize; buckets + 1];
+    for r in rows.clone() {
+        starts[(r.key >> low_bits) as usize + 1] += 1;
+    }
+    for b in 0..buckets {
+        starts[b + 1] += starts[b];
+    }
+    let mut cursor = starts.clone();
+    let mut grouped = vec![Row::default(); len];
+    for r in rows {
+        let slot = &mut cursor[(r.key >> low_bits) as usize];
+        grouped[*slot] = r;
+        *slot += 1;
+    }
+    (grouped, starts)
+}
+
+/// The first pass over rows whose keys are known: one task per slice of the columns.
+fn group_columns(keys: &[u32], deliveries: &[u32], profile_ids: &[i64], low_bits: u32) -> Vec<Grouped> {
     let slice = keys.len().div_ceil(rayon::current_num_threads() * 2).max(1 << 16);
-    // Per slice: its rows grouped by bucket in one vector (counted first, then placed), and
-    // where each bucket starts in it. One exact allocation per slice, which goes back to the
-    // system when freed; 256 growing vectors per slice stayed in the heap as resident memory.
-    let pieces: Vec<(Vec<Row>, Vec<usize>)> = keys
-        .par_chunks(slice)
+    keys.par_chunks(slice)
         .zip(deliveries.par_chunks(slice))
         .zip(profile_ids.par_chunks(slice))
         .map(|((keys, deliveries), profile_ids)| {
-            let mut starts = vec![0usize; buckets + 1];
-            for &key in keys {
-                starts[top(key) + 1] += 1;
+            let rows = keys.iter().zip(deliveries).zip(profile_ids).map(|((&key, &delivery), &profile_id)| Row {
+                key,
+                delivery,
+                profile_id,
+            });
+            group(rows, keys.len(), low_bits)
+        })
+        .collect()
+}
+
+/// The first pass for ids in a hashed map: the rows grouped by their id's partition (per
+/// slice, in table order), then each partition's ids resolved against that partition's slots
+/// alone, which stay in the cache, where probing in table order missed it on nearly every
+/// row; each partition's rows are then grouped by key as a slice of its own. Every row of one
+/// profile has the same id, so lands in the same partition in table order: the sort stays
+/// stable for each profile's rows. Rows of unknown profiles (one key for all) come in
+/// partition order instead of table order; nothing depends on their order.
+fn group_by_partition(
+    hashed: &HashedIds,
+    deliveries: &[u32],
+    profile_ids: &[i64],
+    unknown_key: u32,
+    low_bits: u32,
+) -> Vec<Grouped> {
+    let partitions = hashed.partitions();
+    let slice = profile_ids.len().div_ceil(rayon::current_num_threads() * 2).max(1 << 16);
+    let by_partition: Vec<Grouped> = deliveries
+        .par_chunks(slice)
+        .zip(profile_ids.par_chunks(slice))
+        .map(|(deliveries, profile_ids)| {
+            let mut starts = vec![0usize; partitions + 1];
+            for &id in profile_ids {
+                starts[hashed.partition_of(id) + 1] += 1;
             }
-            for b in 0..buckets {
-                starts[b + 1] += starts[b];
+            for p in 0..partitions {
+                starts[p + 1] += starts[p];
             }
             let mut cursor = starts.clone();
-            let mut rows = vec![Row::default(); keys.len()];
-            for ((&key, &delivery), &profile_id) in keys.iter().zip(deliveries).zip(profile_ids) {
-                let slot = &mut cursor[top(key)];
-                rows[*slot] = Row { key, delivery, profile_id };
+            let mut rows = vec![Row::default(); profile_ids.len()];
+            for (&delivery, &profile_id) in deliveries.iter().zip(profile_ids) {
+                let slot = &mut cursor[hashed.partition_of(profile_id)];
+                rows[*slot] = Row { key: 0, delivery, profile_id };
                 *slot += 1;
             }
             (rows, starts)
         })
         .collect();
+    (0..partitions)
+        .into_par_iter()
+        .map(|p| {
+            let mut rows: Vec<Row> = by_partition.iter().flat_map(|g| piece(g, p)).copied().collect();
+            for r in rows.iter_mut() {
+                r.key = hashed.get_in(p, r.profile_id).unwrap_or(unknown_key);
+            }
+            group(rows.iter().copied(), rows.len(), low_bits)
+        })
+        .collect()
+}
+
+/// The second pass: one task per bucket, its pieces in slice order counting-sorted on the
+/// key's low bits back into the bucket's share of the three columns (`keys`, `deliveries`,
+/// `profile_ids`, one table); the counts (at most 2^18 at 50M profiles) stay in the cache,
+/// unlike one count per profile would.
+fn place_buckets(pieces: &[Grouped], keys: &mut [u32], deliveries: &mut [u32], profile_ids: &mut [i64], low_bits: u32) {
+    let buckets = 1usize << TOP_BITS;
     // Each bucket's share of the three columns, disjoint.
     let mut shares = Vec::with_capacity(buckets);
     let (mut keys, mut deliveries, mut profile_ids) = (keys, deliveries, profile_ids);
@@ -113,6 +187,16 @@ fn radix_sort(keys: &mut [u32], deliveries: &mut [u32], profile_ids: &mut [i64],
             *slot += 1;
         }
     });
+}
+
+/// Sorts the rows of `keys`, `deliveries` and `profile_ids` (three columns of one table) by
+/// key, stably, in place; every key is at most `max_key`. Besides the columns, it holds the
+/// grouped rows: 16 bytes per row.
+#[cfg(test)]
+fn radix_sort(keys: &mut [u32], deliveries: &mut [u32], profile_ids: &mut [i64], max_key: u32) {
+    let low_bits = key_bits(max_key).saturating_sub(TOP_BITS);
+    let pieces = group_columns(keys, deliveries, profile_ids, low_bits);
+    place_buckets(&pieces, keys, deliveries, profile_ids, low_bits);
 }
 
 #[cfg(test)]
@@ -149,5 +233,65 @@ mod tests {
             assert_eq!(keys_of(&sort(&rows, max_key)), keys_of(&expected), "max_key {max_key}");
         }
         assert!(sort(&[], 0).is_empty());
+    }
+
+    /// Both first passes (keys resolved in table order, and ids grouped by hash partition
+    /// first) give every row its profile's row, rows sorted by it with unknown profiles last,
+    /// and each profile's rows in table order.
+    #[test]
+    fn dense_and_hashed_ids_order_the_same_rows() {
+        for scale in [1i64, 1 << 40] {
+            let profile_ids: Vec<i64> = (0..50_000i64).map(|i| (i * 7919 % 50_000) * scale).collect();
+            let (ids, duplicates) = IdMap::build(&[&profile_ids]);
+            assert!(duplicates.is_empty());
+            assert_eq!(matches!(ids, IdMap::Hashed(_)), scale > 1);
+            let profiles = ProfileIndex {
+                ids,
+                channels: Vec::new(),
+                flags: vec![0; profile_ids.len()],
+                optout_all: Default::default(),
+                optout_by_channel: Default::default(),
+                rows_read: 0,
+                accepted: 0,
+                bad_rows: Default::default(),
+                warnings: Vec::new(),
+            };
+            let mut state = 0x2545_f491_4f6c_dd1du64;
+            let mut targets = TargetList::default();
+            for i in 0..200_000u32 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                // One row in 20 names an id no profile has.
+                let known = !state.is_multiple_of(20);
+                let id = if known {
+                    profile_ids[(state >> 8) as usize % profile_ids.len()]
+                } else {
+                    -((state >> 8) as i64 % 1000) - 1
+                };
+                targets.delivery.push(i);
+                targets.profile_id.push(if known { id } else { 60_000 * scale + (-id) });
+            }
+            let before = targets.clone();
+            targets.order_by_profile(&profiles);
+            let mut expected: Vec<(u32, u32, i64)> = before
+                .delivery
+                .iter()
+                .zip(&before.profile_id)
+                .map(|(&d, &id)| (profiles.row(id).unwrap_or(UNKNOWN_PROFILE), d, id))
+                .collect();
+            // Stable by row; the unknown profiles' rows in any order, so compare them as a set.
+            expected.sort_by_key(|&(row, d, _)| (row, if row == UNKNOWN_PROFILE { d } else { 0 }));
+            let mut got: Vec<(u32, u32, i64)> = targets
+                .profile_row
+                .iter()
+                .zip(&targets.delivery)
+                .zip(&targets.profile_id)
+                .map(|((&row, &d), &id)| (row, d, id))
+                .collect();
+            let known = got.iter().take_while(|r| r.0 != UNKNOWN_PROFILE).count();
+            got[known..].sort_by_key(|&(_, d, _)| d);
+            assert_eq!(got, expected, "scale {scale}");
+        }
     }
 }
