@@ -2,7 +2,6 @@
 
 use ahash::HashMap;
 use rayon::prelude::*;
-use suppress_load::column::IdValue;
 use suppress_load::{BadValue, ColumnNames, ColumnSpec, LoadError, Table, TableKind};
 use suppress_model::Channel;
 
@@ -101,15 +100,9 @@ impl TargetList {
                 });
                 if let (true, Some((delivery_key, channel_key))) = (use_seen, key) {
                     if let Some(&(_, _, code)) = seen.iter().find(|&&(d, c, _)| d == delivery_key && c == channel_key) {
-                        match profile_ids.get(i) {
-                            IdValue::Valid(id) => {
-                                part.delivery.push(code);
-                                part.profile_id.push(id);
-                            }
-                            IdValue::Null => part.bad_rows.record(skip, batch, PROFILE_ID, i, BadValue::Null)?,
-                            IdValue::OutOfRange(v) => {
-                                part.bad_rows.record(skip, batch, PROFILE_ID, i, BadValue::OutOfRange(v.to_string()))?
-                            }
+                        if let Some(id) = part.bad_rows.id(skip, batch, PROFILE_ID, i, profile_ids.get(i))? {
+                            part.delivery.push(code);
+                            part.profile_id.push(id);
                         }
                         continue;
                     }

@@ -64,20 +64,10 @@ impl StrColumn {
         }
     }
 
-    /// True when rows `i` and `j` are both valid and their values are provably equal without
-    /// reading them: Utf8View rows with the same view (an inline string, or the same bytes of
-    /// the same buffer, as a decoded dictionary page gives every repeat of a value). `false`
-    /// says nothing: the values may still be equal.
-    #[inline]
-    pub fn same_value(&self, i: usize, j: usize) -> bool {
-        match self {
-            StrColumn::View(a) => a.views()[i] == a.views()[j] && a.is_valid(i) && a.is_valid(j),
-            StrColumn::Utf8(_) | StrColumn::Large(_) => false,
-        }
-    }
-
     /// Row `i`'s Utf8View view, `None` for null or another string type. Within one array,
-    /// rows with equal views hold equal values (see [`StrColumn::same_value`]).
+    /// rows with equal views hold equal values (an inline string, or the same bytes of the same
+    /// buffer, as a decoded dictionary page gives every repeat of a value); different views say
+    /// nothing: the values may still be equal.
     #[inline]
     pub fn view(&self, i: usize) -> Option<u128> {
         match self {
@@ -322,18 +312,6 @@ impl DeliveryIdColumn {
         StrColumn::try_new(array).map(DeliveryIdColumn::Str).map_err(|_| mismatch(array, DELIVERY_TYPES))
     }
 
-    /// True when rows `i` and `j` provably hold the same valid delivery id (see
-    /// [`StrColumn::same_value`]).
-    #[inline]
-    pub fn same_value(&self, i: usize, j: usize) -> bool {
-        match self {
-            DeliveryIdColumn::Str(s) => s.same_value(i, j),
-            DeliveryIdColumn::Int(ids) => {
-                matches!((ids.get(i), ids.get(j)), (IdValue::Valid(a), IdValue::Valid(b)) if a == b)
-            }
-        }
-    }
-
     /// A key for row `i`'s delivery id when one is at hand without reading a string: its view
     /// for a Utf8View column, its value for an integer one; `None` for null, a bad integer or
     /// another string type. Within one array, rows with equal keys hold equal ids (see
@@ -391,7 +369,7 @@ mod tests {
     }
 
     #[test]
-    fn same_value_only_when_the_views_prove_it() {
+    fn equal_views_and_keys_only_when_they_prove_it() {
         use arrow::array::StringViewBuilder;
         let long = "a delivery id longer than twelve bytes";
         // Deduplicated like a decoded dictionary page: repeats share one view.
@@ -400,23 +378,24 @@ mod tests {
             shared.append_option(value);
         }
         let shared = StrColumn::try_new(&(Arc::new(shared.finish()) as ArrayRef)).unwrap();
-        assert!(shared.same_value(0, 1));
-        assert!(shared.same_value(3, 4), "inline strings are their views");
-        assert!(!shared.same_value(1, 2) && !shared.same_value(2, 2), "null is no value");
-        assert!(!shared.same_value(4, 5));
-        assert_eq!(shared.value_bytes(), 2 * long.len() + 2 * 5 + 5);
-        assert_eq!(shared.view(0), shared.view(1));
-        assert_eq!(shared.view(2), None);
+        assert!(shared.view(0).is_some() && shared.view(0) == shared.view(1));
+        assert!(shared.view(3).is_some() && shared.view(3) == shared.view(4), "inline strings are their views");
+        assert_eq!(shared.view(2), None, "null is no value");
         assert_ne!(shared.view(4), shared.view(5));
-        // Copied one by one, equal long values have different views: unknown, so false.
-        let copied: ArrayRef = Arc::new(StringViewArray::from(vec![long, long]));
-        assert!(!StrColumn::try_new(&copied).unwrap().same_value(0, 1));
+        assert_eq!(shared.value_bytes(), 2 * long.len() + 2 * 5 + 5);
+        // Copied one by one, equal long values have different views: unknown.
+        let copied = StrColumn::try_new(&(Arc::new(StringViewArray::from(vec![long, long])) as ArrayRef)).unwrap();
+        assert_ne!(copied.view(0), copied.view(1));
         let plain = StrColumn::try_new(&(Arc::new(StringArray::from(vec!["ab", "ab", "c"])) as ArrayRef)).unwrap();
-        assert!(!plain.same_value(0, 1));
+        assert_eq!(plain.view(0), None, "another string type has no view");
         assert_eq!(plain.value_bytes(), 5);
         let ints = DeliveryIdColumn::try_new(&(Arc::new(Int32Array::from(vec![Some(7), Some(7), None])) as ArrayRef));
         let ints = ints.unwrap();
-        assert!(ints.same_value(0, 1) && !ints.same_value(1, 2));
+        assert!(ints.key(0).is_some() && ints.key(0) == ints.key(1));
+        assert_eq!(ints.key(2), None);
+        let views = DeliveryIdColumn::try_new(&(Arc::new(StringViewArray::from(vec![Some("d1"), None])) as ArrayRef));
+        let views = views.unwrap();
+        assert!(views.key(0).is_some() && views.key(1).is_none());
     }
 
     #[test]
