@@ -13,6 +13,8 @@
 
 use rayon::prelude::*;
 
+use crate::buckets::group_by_bucket;
+
 /// Maps profile ids to dense rows.
 #[derive(Debug, Clone)]
 pub enum IdMap {
@@ -191,21 +193,9 @@ impl HashedIds {
             .par_iter()
             .zip(&first_rows)
             .map(|(ids, &first_row)| {
-                let mut starts = vec![0usize; partitions + 1];
-                for &id in ids.iter().filter(|&&id| id >= 0) {
-                    starts[place(hash(id)) + 1] += 1;
-                }
-                for p in 0..partitions {
-                    starts[p + 1] += starts[p];
-                }
-                let mut cursor = starts.clone();
-                let mut pairs = vec![(0i64, 0u32); starts[partitions]];
-                for (i, &id) in ids.iter().enumerate().filter(|(_, &id)| id >= 0) {
-                    let slot = &mut cursor[place(hash(id))];
-                    pairs[*slot] = (id, first_row + i as u32);
-                    *slot += 1;
-                }
-                (pairs, starts)
+                let pairs =
+                    ids.iter().enumerate().filter(|(_, &id)| id >= 0).map(|(i, &id)| (id, first_row + i as u32));
+                group_by_bucket(pairs, partitions, |&(id, _)| place(hash(id)))
             })
             .collect();
         let built: Vec<(Vec<Slot>, Vec<DuplicateId>)> = (0..partitions)

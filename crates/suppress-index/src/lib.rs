@@ -28,6 +28,7 @@
 mod addresses;
 mod bad_rows;
 mod bits;
+mod buckets;
 mod consent;
 mod deliveries;
 mod fingerprints;

@@ -12,6 +12,7 @@
 
 use rayon::prelude::*;
 
+use crate::buckets::group_by_bucket;
 use crate::id_map::HashedIds;
 use crate::{IdMap, ProfileIndex, TargetList};
 
@@ -64,27 +65,11 @@ fn key_bits(max_key: u32) -> u32 {
 }
 
 /// One slice's rows grouped into the 2^TOP_BITS buckets of the key's top bits, and where each
-/// bucket starts: counted first, then placed, in one exact vector (which goes back to the
-/// system when freed; 256 growing vectors per slice stayed in the heap as resident memory).
+/// bucket starts.
 type Grouped = (Vec<Row>, Vec<usize>);
 
-fn group(rows: impl Iterator<Item = Row> + Clone, len: usize, low_bits: u32) -> Grouped {
-    let buckets = 1usize << TOP_BITS;
-    let mut starts = vec![0usize; buckets + 1];
-    for r in rows.clone() {
-        starts[(r.key >> low_bits) as usize + 1] += 1;
-    }
-    for b in 0..buckets {
-        starts[b + 1] += starts[b];
-    }
-    let mut cursor = starts.clone();
-    let mut grouped = vec![Row::default(); len];
-    for r in rows {
-        let slot = &mut cursor[(r.key >> low_bits) as usize];
-        grouped[*slot] = r;
-        *slot += 1;
-    }
-    (grouped, starts)
+fn group(rows: impl Iterator<Item = Row> + Clone, low_bits: u32) -> Grouped {
+    group_by_bucket(rows, 1 << TOP_BITS, |r| (r.key >> low_bits) as usize)
 }
 
 /// The first pass over rows whose keys are known: one task per slice of the columns.
@@ -99,7 +84,7 @@ fn group_columns(keys: &[u32], deliveries: &[u32], profile_ids: &[i64], low_bits
                 delivery,
                 profile_id,
             });
-            group(rows, keys.len(), low_bits)
+            group(rows, low_bits)
         })
         .collect()
 }
@@ -124,21 +109,9 @@ fn group_by_partition(
         .par_chunks(slice)
         .zip(profile_ids.par_chunks(slice))
         .map(|(deliveries, profile_ids)| {
-            let mut starts = vec![0usize; partitions + 1];
-            for &id in profile_ids {
-                starts[hashed.partition_of(id) + 1] += 1;
-            }
-            for p in 0..partitions {
-                starts[p + 1] += starts[p];
-            }
-            let mut cursor = starts.clone();
-            let mut rows = vec![Row::default(); profile_ids.len()];
-            for (&delivery, &profile_id) in deliveries.iter().zip(profile_ids) {
-                let slot = &mut cursor[hashed.partition_of(profile_id)];
-                rows[*slot] = Row { key: 0, delivery, profile_id };
-                *slot += 1;
-            }
-            (rows, starts)
+            let rows =
+                deliveries.iter().zip(profile_ids).map(|(&delivery, &profile_id)| Row { key: 0, delivery, profile_id });
+            group_by_bucket(rows, partitions, |r| hashed.partition_of(r.profile_id))
         })
         .collect();
     (0..partitions)
@@ -148,7 +121,7 @@ fn group_by_partition(
             for r in rows.iter_mut() {
                 r.key = hashed.get_in(p, r.profile_id).unwrap_or(unknown_key);
             }
-            group(rows.iter().copied(), rows.len(), low_bits)
+            group(rows.iter().copied(), low_bits)
         })
         .collect()
 }
