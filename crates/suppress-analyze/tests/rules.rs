@@ -379,21 +379,30 @@ fn propagate_optout_excludes_addresses_of_opted_out_profiles() {
 
 #[test]
 fn a_duplicated_profile_id_fails_or_is_dropped_whole() {
-    let p: Vec<Profile> = vec![
-        (1, false, false, false, Some("a@x.io"), None),
-        (2, false, false, false, Some("b@x.io"), None),
-        (1, false, false, false, Some("c@x.io"), None),
-    ];
-    let t = [("d", 1, "email"), ("d", 2, "email")];
-    let err = run_with(&p, &t, None, |_| {}).err().expect("duplicate id fails");
-    let message = err.to_string();
-    assert!(
-        message.contains("profiles.parquet") && message.contains("row 3") && message.contains("duplicate profile_id 1"),
-        "{message}"
-    );
-    let skipped = run_with(&p, &t, None, |c| c.skip_bad_rows = true).unwrap();
-    assert_eq!(outcomes(&skipped.rows, "d"), vec![o(1, "unknown_profile", None), o(2, "kept", Some("b@x.io"))]);
-    assert_eq!(skipped.summary.inputs["profiles"].bad_rows["profile_id: duplicate_id"], 2);
+    // Small ids go to the direct table, ids near 2^50 to the hashed one: both report the row
+    // (in the second row group) and drop every row of the id.
+    for base in [0i64, 1 << 50] {
+        let p: Vec<Profile> = vec![
+            (base + 1, false, false, false, Some("a@x.io"), None),
+            (base + 2, false, false, false, Some("b@x.io"), None),
+            (base + 1, false, false, false, Some("c@x.io"), None),
+        ];
+        let t = [("d", base + 1, "email"), ("d", base + 2, "email")];
+        let err = run_with(&p, &t, None, |_| {}).err().expect("duplicate id fails");
+        let message = err.to_string();
+        assert!(
+            message.contains("profiles.parquet")
+                && message.contains("row 3")
+                && message.contains(&format!("duplicate profile_id {}", base + 1)),
+            "{message}"
+        );
+        let skipped = run_with(&p, &t, None, |c| c.skip_bad_rows = true).unwrap();
+        assert_eq!(
+            outcomes(&skipped.rows, "d"),
+            vec![o(base + 1, "unknown_profile", None), o(base + 2, "kept", Some("b@x.io"))]
+        );
+        assert_eq!(skipped.summary.inputs["profiles"].bad_rows["profile_id: duplicate_id"], 2);
+    }
 }
 
 #[test]
