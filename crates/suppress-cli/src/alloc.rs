@@ -54,7 +54,7 @@ unsafe impl GlobalAlloc for ExitOnFailure {
 }
 
 /// What a run can be doing, as the message says it.
-const PHASES: [(&str, &str); 13] = [
+const PHASES: [(&str, &str); 17] = [
     ("", "starting"),
     ("open", "opening the inputs"),
     ("load_targets", "loading the targets"),
@@ -67,7 +67,11 @@ const PHASES: [(&str, &str); 13] = [
     ("deduplicate", "finding duplicates"),
     ("write", "writing the outputs"),
     ("gen", "generating data"),
-    ("replay", "reading and replaying the delivery log"),
+    ("read_quarantine", "reading the current quarantine"),
+    ("read_log", "reading the delivery log"),
+    ("number_addresses", "numbering the addresses with an entry or a bounce"),
+    ("read_following", "reading the delivery log's delivered and start rows"),
+    ("replay", "replaying each address's night"),
 ];
 
 static PHASE: AtomicUsize = AtomicUsize::new(0);
@@ -173,9 +177,11 @@ mod tests {
 
     #[test]
     fn every_phase_of_the_pipeline_has_words() {
-        let analyze = ["load_targets", "load_profiles", "mark_targeted", "load_addresses", "load_quarantine"];
+        let analyze =
+            ["load_targets", "load_profiles", "order_targets", "mark_targeted", "load_addresses", "load_quarantine"];
         let rules = ["classify", "deduplicate", "write"];
-        for phase in ["open"].iter().chain(&analyze).chain(&rules) {
+        let quarantine = ["read_quarantine", "read_log", "number_addresses", "read_following", "replay"];
+        for phase in ["open"].iter().chain(&analyze).chain(&rules).chain(&quarantine) {
             set_phase(phase);
             assert_eq!(PHASES[PHASE.load(Ordering::Relaxed)].0, *phase);
         }

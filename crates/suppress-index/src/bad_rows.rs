@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use suppress_load::column::IdValue;
+use suppress_load::column::{IdValue, StrColumn};
 use suppress_load::{BadValue, Batch, LoadError};
 
 /// Skipped rows of one table, counted by `column: cause`.
@@ -97,6 +97,10 @@ pub struct Spellings<'a, T> {
     parse: fn(&str) -> Option<T>,
     unknown: fn(String) -> BadValue,
     seen: Vec<(&'a str, T)>,
+    /// Utf8View views already parsed ([`Spellings::read_in`]): a dictionary page decodes every
+    /// repeat of a value to one view, and a value of up to 12 bytes is its view, so most rows
+    /// are found by comparing 16 bytes, without reading the string.
+    seen_views: Vec<(u128, T)>,
 }
 
 impl<'a, T: Copy> Spellings<'a, T> {
@@ -106,7 +110,32 @@ impl<'a, T: Copy> Spellings<'a, T> {
     /// The spellings of column `column`, parsed by `parse`; `unknown` says what a value it
     /// does not know is.
     pub fn new(column: usize, parse: fn(&str) -> Option<T>, unknown: fn(String) -> BadValue) -> Self {
-        Spellings { column, parse, unknown, seen: Vec::new() }
+        Spellings { column, parse, unknown, seen: Vec::new(), seen_views: Vec::new() }
+    }
+
+    /// [`Spellings::read`] of row `row` of `values`, found by its view when it has one.
+    #[inline]
+    pub fn read_in(
+        &mut self,
+        bad: &mut BadRows,
+        skip: bool,
+        batch: &Batch,
+        row: usize,
+        values: &'a StrColumn,
+    ) -> Result<Option<T>, LoadError> {
+        let view = values.view(row);
+        if let Some(view) = view {
+            if let Some(&(_, known)) = self.seen_views.iter().find(|(seen, _)| *seen == view) {
+                return Ok(Some(known));
+            }
+        }
+        let parsed = self.read(bad, skip, batch, row, values.get(row))?;
+        if let (Some(view), Some(parsed)) = (view, parsed) {
+            if self.seen_views.len() < Self::CAPACITY {
+                self.seen_views.push((view, parsed));
+            }
+        }
+        Ok(parsed)
     }
 
     /// Reads row `row`'s `value`, as [`BadRows::parse_name`] does: `Ok(None)` for a null or

@@ -81,7 +81,7 @@ impl SendHistory {
             let mut spellings = Spellings::new(CHANNEL, Channel::parse, BadValue::UnknownChannel);
             for i in 0..batch.num_rows {
                 let Some(id) = stats.bad_rows.id(skip, batch, PROFILE_ID, i, ids.get(i))? else { continue };
-                let Some(channel) = spellings.read(&mut stats.bad_rows, skip, batch, i, channels.get(i))? else {
+                let Some(channel) = spellings.read_in(&mut stats.bad_rows, skip, batch, i, &channels)? else {
                     continue;
                 };
                 let Some(sent_at) = times.micros(i) else {

@@ -14,6 +14,7 @@
 use rayon::prelude::*;
 
 use crate::buckets::group_by_bucket;
+use crate::prefetch::prefetch;
 
 /// Maps profile ids to dense rows.
 #[derive(Debug, Clone)]
@@ -302,19 +303,6 @@ impl HashedIds {
         let slots = &self.partitions[place(h)];
         prefetch(&slots[first_slot(h, slots.len())]);
     }
-}
-
-/// Asks the CPU to bring `value`'s cache line in, without waiting for it.
-#[inline]
-fn prefetch<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is only a hint: it reads nothing architecturally and cannot fault;
-    // the pointer comes from a reference anyway. SSE, which provides it, is part of x86_64.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((value as *const T).cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
 }
 
 #[cfg(test)]

@@ -194,6 +194,8 @@ pub struct TimeColumn {
     /// Raw values in `nanos_per_unit` units (timestamps and Date64 reinterpreted as Int64).
     values: TimeValues,
     nanos_per_unit: i128,
+    /// `nanos_per_unit / 1000`, 0 for nanoseconds: [`TimeColumn::micros`] in 64 bits.
+    micros_per_unit: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -222,7 +224,7 @@ impl TimeColumn {
             let wide = cast(array, &DataType::Int64).map_err(|_| mismatch(array, TIME_TYPES))?;
             TimeValues::Wide(wide.as_primitive().clone())
         };
-        Ok(TimeColumn { values, nanos_per_unit })
+        Ok(TimeColumn { values, nanos_per_unit, micros_per_unit: (nanos_per_unit / 1000) as i64 })
     }
 
     /// Nanoseconds since the epoch, `None` for null (never expires).
@@ -239,7 +241,14 @@ impl TimeColumn {
     /// every time), `None` for null.
     #[inline]
     pub fn micros(&self, i: usize) -> Option<i64> {
-        self.get(i).map(micros_of_nanos)
+        let raw: i64 = match &self.values {
+            TimeValues::Wide(a) => a.is_valid(i).then(|| a.value(i))?,
+            TimeValues::Days(a) => a.is_valid(i).then(|| a.value(i).into())?,
+        };
+        // `micros_of_nanos(raw * nanos_per_unit)` without 128-bit arithmetic (a division per
+        // row of a log's tens of millions): a unit of whole microseconds multiplies, clamped
+        // as that would be; nanoseconds divide toward the past.
+        Some(if self.micros_per_unit > 0 { raw.saturating_mul(self.micros_per_unit) } else { raw.div_euclid(1000) })
     }
 }
 
@@ -455,6 +464,27 @@ mod tests {
         assert_eq!((col.micros(0), col.micros(1), col.micros(2), col.micros(3)), (Some(1), Some(-1), Some(-1), None));
         let far: ArrayRef = Arc::new(Date32Array::from(vec![i32::MAX]));
         assert_eq!(TimeColumn::try_new(&far).unwrap().micros(0), Some(i64::MAX));
+    }
+
+    #[test]
+    fn micros_agree_with_the_nanoseconds_in_every_unit_at_the_extremes() {
+        use arrow::array::{Date64Array, TimestampMicrosecondArray, TimestampNanosecondArray};
+        let values = [i64::MIN, i64::MIN + 1, -86_400_001, -1_001, -1_000, -999, -1, 0, 1, 999, 1_000, i64::MAX];
+        let days: Vec<i32> = [i32::MIN, -1, 0, 1, i32::MAX].into();
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(TimestampSecondArray::from(values.to_vec())),
+            Arc::new(TimestampMillisecondArray::from(values.to_vec())),
+            Arc::new(TimestampMicrosecondArray::from(values.to_vec())),
+            Arc::new(TimestampNanosecondArray::from(values.to_vec())),
+            Arc::new(Date64Array::from(values.to_vec())),
+            Arc::new(Date32Array::from(days)),
+        ];
+        for array in arrays {
+            let col = TimeColumn::try_new(&array).unwrap();
+            for i in 0..array.len() {
+                assert_eq!(col.micros(i), col.get(i).map(micros_of_nanos), "{} row {i}", array.data_type());
+            }
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The quarantine state of one (channel, canonical address), and the settings of the rules.
 
+use std::sync::Arc;
+
 /// Times and durations are whole microseconds since the Unix epoch (the contract truncates
 /// every time to microseconds when it is read).
 pub type Micros = i64;
@@ -38,7 +40,8 @@ pub struct Entry {
     pub updated_at: Option<Micros>,
     /// `None` never expires.
     pub expires_at: Option<Micros>,
-    pub reason: Option<String>,
+    /// Shared with the row it came from: a few reasons repeat over millions of entries.
+    pub reason: Option<Arc<str>>,
 }
 
 /// The settings of the rules (`--soft-limit`, `--soft-spacing`, `--error-reset`).

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use ahash::HashMap;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use suppress_load::phases::{rows, Clock, Progress};
@@ -14,10 +13,11 @@ use suppress_write::{Staged, WriteError};
 
 use crate::entry::{Entry, Micros, Rules, Status};
 use crate::merge::{merge, CurrentRow};
+use crate::numbers::AddressTable;
 use crate::outputs::{self, OUTPUT_SET};
 use crate::read::{
-    address_ranges, current_columns, log_columns, read_current, read_log, Bucket, Buckets, CurrentBucket, LogBucket,
-    ReadOptions, PARTITIONS,
+    current_columns, log_columns, read_current, read_following, read_log, Buckets, CurrentBucket, Following,
+    FollowingBuckets, LogBucket, ReadOptions, PARTITIONS,
 };
 use crate::replay::{replay, Night};
 use crate::transition::LogRow;
@@ -92,9 +92,18 @@ impl Job {
             }),
             ("read_log", &rows(self.log.num_rows()), || read_log(&self.log, &options)),
         );
-        let ((current, current_counts), (log, log_counts)) = (current?, log?);
-        let nights = clock.time("replay", &rows(log_counts.applied + current_counts.kept), || {
-            replay_all(current, log, config.as_of, &config.rules)
+        let ((current, current_counts), (opening, mut log_counts)) = (current?, log?);
+        let opening_rows: usize = opening.iter().flatten().map(|b| b.len()).sum();
+        let (tables, partitions) =
+            clock.time("number_addresses", &rows(current_counts.kept + opening_rows as u64), || {
+                number_all(current, opening)
+            });
+        let (following, following_counts) = clock
+            .time("read_following", &rows(self.log.num_rows()), || read_following(&self.log, &options, &tables))?;
+        log_counts.add(&following_counts);
+        let numbered: usize = tables.iter().map(AddressTable::len).sum();
+        let nights = clock.time("replay", &rows(numbered as u64), || {
+            replay_all(&tables, partitions, following, config.as_of, &config.rules)
         });
 
         let mut before: BTreeMap<&str, u64> = BTreeMap::new();
@@ -190,20 +199,60 @@ pub fn micros_to_rfc3339(micros: Micros) -> String {
         .unwrap_or_else(|| micros.to_string())
 }
 
-/// Every address of the current table or the log, replayed; the nights that leave a row in
-/// an output (an entry, or a change), sorted by (channel, address) so the outputs do not
-/// depend on the thread count.
-fn replay_all(
+/// One partition's rows, keyed by their address's number in the partition's [`AddressTable`]:
+/// the current rows and the log rows that can open an entry, in table order.
+struct NumberedRows {
+    current: Vec<(u32, CurrentRow)>,
+    opening: Vec<(u32, LogRow)>,
+}
+
+/// Numbers, partition by partition in parallel, every address of the current table and of
+/// the log rows that can open an entry.
+fn number_all(
     current: Vec<Buckets<CurrentBucket>>,
-    log: Vec<Buckets<LogBucket>>,
+    opening: Vec<Buckets<LogBucket>>,
+) -> (Vec<AddressTable>, Vec<NumberedRows>) {
+    let (current, opening) = (by_partition(current), by_partition(opening));
+    current.into_par_iter().zip(opening).map(|(current, opening)| number_partition(current, opening)).unzip()
+}
+
+/// One partition's addresses numbered in first-seen order: the current rows first, then the
+/// log's; the table sealed for [`read_following`].
+fn number_partition(current: Vec<CurrentBucket>, opening: Vec<LogBucket>) -> (AddressTable, NumberedRows) {
+    let current_rows: usize = current.iter().map(|b| b.len()).sum();
+    let opening_rows: usize = opening.iter().map(|b| b.len()).sum();
+    let mut table = AddressTable::with_capacity(current_rows + opening_rows);
+    let mut rows =
+        NumberedRows { current: Vec::with_capacity(current_rows), opening: Vec::with_capacity(opening_rows) };
+    for bucket in current {
+        bucket.drain(|hash, address, (channel, row)| {
+            rows.current.push((table.number_or_insert(hash, channel, address), row));
+        });
+    }
+    for bucket in opening {
+        bucket.drain(|hash, address, (channel, row)| {
+            rows.opening.push((table.number_or_insert(hash, channel, address), row));
+        });
+    }
+    table.seal();
+    (table, rows)
+}
+
+/// Every numbered address replayed; the nights that leave a row in an output (an entry, or a
+/// change), sorted by (channel, address) so the outputs do not depend on the thread count.
+fn replay_all<'a>(
+    tables: &'a [AddressTable],
+    partitions: Vec<NumberedRows>,
+    following: Vec<FollowingBuckets>,
     as_of: Micros,
     rules: &Rules,
-) -> Vec<Night> {
-    let (current, log) = (by_partition(current), by_partition(log));
-    let nights: Vec<Night> = current
-        .into_par_iter()
-        .zip(log)
-        .flat_map_iter(|(current, log)| replay_partition(current, log, as_of, rules))
+) -> Vec<Night<'a>> {
+    let following = by_partition(following);
+    let nights: Vec<Night> = tables
+        .par_iter()
+        .zip(partitions)
+        .zip(following)
+        .flat_map_iter(|((table, rows), following)| replay_partition(table, rows, following, as_of, rules))
         .collect();
     sort_by_address(nights)
 }
@@ -213,20 +262,22 @@ fn replay_all(
 /// A sort that compares the strings themselves follows a pointer per comparison into a
 /// million scattered strings; this one sorts (channel, the address's first 24 bytes, index)
 /// keys, which decide almost every comparison (`firstname.lastname.1234567@` is about that
-/// long), and compares whole strings only on a tie of the prefixes. Zero-padding keeps the
-/// prefixes in the strings' byte order: a shorter string pads with the smallest byte.
-fn sort_by_address(nights: Vec<Night>) -> Vec<Night> {
-    const PREFIX: usize = 24;
+/// long), and compares whole strings only on a tie of the prefixes. The prefix is three
+/// big-endian words, zero-padded: integer comparisons in the strings' byte order (a shorter
+/// string pads with the smallest byte), where byte arrays compared through `memcmp`.
+fn sort_by_address(nights: Vec<Night<'_>>) -> Vec<Night<'_>> {
+    const WORDS: usize = 3;
     let prefix = |address: &str| {
-        let mut bytes = [0u8; PREFIX];
-        let n = address.len().min(PREFIX);
+        let mut bytes = [0u8; 8 * WORDS];
+        let n = address.len().min(8 * WORDS);
         bytes[..n].copy_from_slice(&address.as_bytes()[..n]);
-        bytes
+        let word = |w: usize| u64::from_be_bytes(bytes[8 * w..8 * w + 8].try_into().expect("8 bytes"));
+        [word(0), word(1), word(2)]
     };
-    let mut keys: Vec<(Channel, [u8; PREFIX], u32)> =
-        nights.par_iter().enumerate().map(|(i, n)| (n.address.0, prefix(&n.address.1), i as u32)).collect();
+    let mut keys: Vec<(Channel, [u64; WORDS], u32)> =
+        nights.par_iter().enumerate().map(|(i, n)| (n.address.0, prefix(n.address.1), i as u32)).collect();
     keys.par_sort_unstable_by(|a, b| {
-        (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| nights[a.2 as usize].address.1.cmp(&nights[b.2 as usize].address.1))
+        (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| nights[a.2 as usize].address.1.cmp(nights[b.2 as usize].address.1))
     });
     // Position p takes the night at order[p]: followed cycle by cycle with swaps, in place
     // (a second vector of a million nights would raise the peak).
@@ -248,42 +299,19 @@ fn sort_by_address(nights: Vec<Night>) -> Vec<Night> {
     nights
 }
 
-/// One partition's addresses, replayed.
-///
-/// Only an address with a current entry or a log row that opens one can leave a row in an
-/// output ([`crate::transition::role`]). Those addresses are numbered (keys borrow the
-/// buckets' strings); the rows that only follow an entry are kept when their address has a
-/// number, and dropped otherwise: most of a night's log is one `delivered` row to an address
-/// that never bounced. The rows are then grouped by number (a stable sort: table order stays)
-/// and each address is replayed.
-fn replay_partition(current: Vec<CurrentBucket>, log: Vec<LogBucket>, as_of: Micros, rules: &Rules) -> Vec<Night> {
-    let (current_keys, current_buckets) = keys_and_rows(current);
-    let (opening, following): (Vec<_>, Vec<_>) = log.into_iter().map(|b| (b.opening, b.following)).unzip();
-    let (opening_keys, opening_buckets) = keys_and_rows(opening);
-
-    // Number each distinct (channel, address) that has an entry or an opening row, in
-    // first-seen order.
-    let mut numbers: HashMap<(Channel, &str), u32> = HashMap::default();
-    let mut first: Vec<(Channel, &str)> = Vec::new();
-    let mut current_rows: Vec<(u32, CurrentRow)> = Vec::new();
-    let mut log_rows: Vec<(u32, LogRow)> = Vec::new();
-    for ((addresses, ends), rows) in current_keys.iter().zip(current_buckets) {
-        for ((start, end), (channel, row)) in address_ranges(ends).zip(rows) {
-            current_rows.push((number_of(&mut numbers, &mut first, channel, &addresses[start..end]), row));
-        }
-    }
-    for ((addresses, ends), rows) in opening_keys.iter().zip(opening_buckets) {
-        for ((start, end), (channel, row)) in address_ranges(ends).zip(rows) {
-            log_rows.push((number_of(&mut numbers, &mut first, channel, &addresses[start..end]), row));
-        }
-    }
-    let following: Vec<_> = following.into_iter().map(Bucket::into_parts).collect();
-    for (addresses, ends, rows) in &following {
-        for ((start, end), row) in address_ranges(ends).zip(rows) {
-            if let Some(&n) = numbers.get(&(row.channel, &addresses[start..end])) {
-                log_rows.push((n, LogRow { at: row.at, outcome: row.outcome, reason: None }));
-            }
-        }
+/// One partition's addresses, replayed: each address's rows grouped by number (stable sorts:
+/// table order stays, the log rows that can open an entry first), then its night.
+fn replay_partition<'a>(
+    table: &'a AddressTable,
+    rows: NumberedRows,
+    following: Vec<Vec<Following>>,
+    as_of: Micros,
+    rules: &Rules,
+) -> Vec<Night<'a>> {
+    let NumberedRows { current: mut current_rows, opening: mut log_rows } = rows;
+    log_rows.reserve(following.iter().map(Vec::len).sum());
+    for batch in following {
+        log_rows.extend(batch.into_iter().map(|f| (f.number, LogRow { at: f.at, outcome: f.outcome, reason: None })));
     }
     current_rows.sort_by_key(|(n, _)| *n);
     log_rows.sort_by_key(|(n, _)| *n);
@@ -291,44 +319,17 @@ fn replay_partition(current: Vec<CurrentBucket>, log: Vec<LogBucket>, as_of: Mic
     let (log_numbers, mut log_rows): (Vec<u32>, Vec<LogRow>) = log_rows.into_iter().unzip();
     let (mut c, mut l) = (0, 0);
     let mut nights = Vec::new();
-    for (n, &(channel, address)) in first.iter().enumerate() {
-        let n = n as u32;
+    for n in 0..table.len() as u32 {
         let c_end = c + current_numbers[c..].iter().take_while(|&&x| x == n).count();
         let l_end = l + log_numbers[l..].iter().take_while(|&&x| x == n).count();
         let entry = if c_end > c { merge(&current_rows[c..c_end]) } else { Entry::default() };
         let replayed = replay(entry, &mut log_rows[l..l_end], as_of, rules);
         (c, l) = (c_end, l_end);
         if replayed.entry.status.is_some() || replayed.change.is_some() {
-            nights.push(Night { address: (channel, address.into()), replayed });
+            nights.push(Night { address: table.address(n), replayed });
         }
     }
     nights
-}
-
-/// The buckets' strings and address ends, apart from their rows: the rows are consumed while
-/// the numbering borrows the strings.
-#[allow(clippy::type_complexity)]
-fn keys_and_rows<R>(buckets: Vec<Bucket<R>>) -> (Vec<(String, Vec<u32>)>, Vec<Vec<R>>) {
-    buckets
-        .into_iter()
-        .map(|bucket| {
-            let (addresses, ends, rows) = bucket.into_parts();
-            ((addresses, ends), rows)
-        })
-        .unzip()
-}
-
-/// The number of (channel, address), given on first sight.
-fn number_of<'a>(
-    numbers: &mut HashMap<(Channel, &'a str), u32>,
-    first: &mut Vec<(Channel, &'a str)>,
-    channel: Channel,
-    address: &'a str,
-) -> u32 {
-    *numbers.entry((channel, address)).or_insert_with(|| {
-        first.push((channel, address));
-        (first.len() - 1) as u32
-    })
 }
 
 /// Partition-major: partition p of every batch, in batch order (table order within an address:

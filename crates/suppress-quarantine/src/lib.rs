@@ -12,14 +12,19 @@
 //! Those four are pure functions of their arguments. The job is built on them:
 //!
 //! - [`read`]: the log and the current quarantine, each row counted under the contract's first
-//!   cause that applies, addresses canonicalized, times truncated to microseconds;
-//! - [`Job`]: opens the inputs, replays every (channel, canonical address) in parallel (64
-//!   partitions by hash), and writes [`outputs`] through `suppress_write`, all or nothing, with
-//!   `summary.json` last.
+//!   cause that applies, addresses canonicalized, times truncated to microseconds; the log in
+//!   two passes, the second keeping only the `delivered` and `start` rows of addresses that
+//!   can leave a row in an output;
+//! - `numbers`: those addresses, numbered per partition (64, by hash), which is what the
+//!   second pass looks its rows up in;
+//! - [`Job`]: opens the inputs, reads, numbers, reads again, replays every (channel, canonical
+//!   address) in parallel by partition, and writes [`outputs`] through `suppress_write`, all
+//!   or nothing, with `summary.json` last.
 
 mod entry;
 mod job;
 pub mod merge;
+mod numbers;
 pub mod outputs;
 pub mod read;
 pub mod replay;

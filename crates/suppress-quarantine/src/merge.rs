@@ -13,6 +13,8 @@
 //! Of the rows of other statuses only the counters survive: an entry that merges a denylisting
 //! expiring in five days with a quarantine that never expires is free in five days.
 
+use std::sync::Arc;
+
 use suppress_model::QuarantineStatus;
 
 use crate::entry::{Entry, Micros, Status, MAX_ERROR_COUNT};
@@ -26,7 +28,8 @@ pub struct CurrentRow {
     pub last_error_at: Option<Micros>,
     pub updated_at: Option<Micros>,
     pub expires_at: Option<Micros>,
-    pub reason: Option<String>,
+    /// Interned per batch, as the log's reasons.
+    pub reason: Option<Arc<str>>,
 }
 
 /// The maintained status a row of the current table stands for.
@@ -46,17 +49,16 @@ pub fn merge(rows: &[CurrentRow]) -> Entry {
         .into_iter()
         .find(|s| rows.iter().any(|r| status_of(r.status) == *s))
         .expect("every row has a status");
-    let of_status: Vec<&CurrentRow> = rows.iter().filter(|r| status_of(r.status) == status).collect();
+    // Without collecting them: an entry is one row or a few, and there are a million.
+    let of_status = || rows.iter().filter(|r| status_of(r.status) == status);
     let error_count =
         rows.iter().map(|r| r.error_count.unwrap_or(0).clamp(0, i64::from(MAX_ERROR_COUNT))).max().unwrap_or(0) as i32;
-    let expires_at = if of_status.iter().any(|r| r.expires_at.is_none()) {
-        None
-    } else {
-        of_status.iter().filter_map(|r| r.expires_at).max()
-    };
+    let expires_at =
+        if of_status().any(|r| r.expires_at.is_none()) { None } else { of_status().filter_map(|r| r.expires_at).max() };
     // The first row of the latest `updated_at` (None sorts first, so it loses to any time).
-    let mut reason_row = of_status[0];
-    for row in &of_status[1..] {
+    let mut rows_of_status = of_status();
+    let mut reason_row = rows_of_status.next().expect("the status is some row's");
+    for row in rows_of_status {
         if row.updated_at > reason_row.updated_at {
             reason_row = row;
         }

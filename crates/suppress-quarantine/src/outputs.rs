@@ -63,7 +63,7 @@ fn changes_schema() -> SchemaRef {
 
 /// Writes one row per address whose status is not none; returns the rows written and the
 /// file's fsync, under way.
-pub fn write_quarantine((path, file): StagedFile, nights: &[Night]) -> Result<(u64, PendingSync), WriteError> {
+pub fn write_quarantine((path, file): StagedFile, nights: &[Night<'_>]) -> Result<(u64, PendingSync), WriteError> {
     let kept: Vec<&Night> = nights.iter().filter(|n| n.replayed.entry.status.is_some()).collect();
     let channel_names: Vec<&str> = Channel::ALL.iter().map(|c| c.name()).collect();
     let status_names: Vec<&str> = STATUSES.iter().map(|s| s.name()).collect();
@@ -71,7 +71,7 @@ pub fn write_quarantine((path, file): StagedFile, nights: &[Night]) -> Result<(u
     let synced = write_row_groups(&path, file, quarantine_schema(), WriterProperties::default(), &groups, |rows| {
         let entries = || rows.iter().map(|n| &n.replayed.entry);
         vec![
-            Column::Strings(rows.iter().map(|n| Some(&*n.address.1)).collect()),
+            Column::Strings(rows.iter().map(|n| Some(n.address.1)).collect()),
             Column::Codes(&channel_names, rows.iter().map(|n| n.address.0.index() as u32).collect()),
             Column::Codes(&status_names, entries().map(|e| status_code(e.status.expect("kept"))).collect()),
             Column::Arrow(Arc::new(Int32Array::from(entries().map(|e| e.error_count).collect::<Vec<_>>()))),
@@ -85,14 +85,14 @@ pub fn write_quarantine((path, file): StagedFile, nights: &[Night]) -> Result<(u
 }
 
 /// Writes one row per address whose status changed.
-pub fn write_changes((path, file): StagedFile, nights: &[Night]) -> Result<(u64, PendingSync), WriteError> {
+pub fn write_changes((path, file): StagedFile, nights: &[Night<'_>]) -> Result<(u64, PendingSync), WriteError> {
     let changed: Vec<&Night> = nights.iter().filter(|n| n.replayed.change.is_some()).collect();
     let channel_names: Vec<&str> = Channel::ALL.iter().map(|c| c.name()).collect();
     let groups: Vec<&[&Night]> = changed.chunks(ROW_GROUP_ROWS).collect();
     let synced = write_row_groups(&path, file, changes_schema(), WriterProperties::default(), &groups, |rows| {
         let change = |n: &Night| n.replayed.change.expect("changed");
         vec![
-            Column::Strings(rows.iter().map(|n| Some(&*n.address.1)).collect()),
+            Column::Strings(rows.iter().map(|n| Some(n.address.1)).collect()),
             Column::Codes(&channel_names, rows.iter().map(|n| n.address.0.index() as u32).collect()),
             Column::Strings(rows.iter().map(|n| n.replayed.old_status.map(Status::name)).collect()),
             Column::Strings(rows.iter().map(|n| n.replayed.entry.status.map(Status::name)).collect()),

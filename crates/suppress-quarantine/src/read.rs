@@ -1,93 +1,96 @@
 //! Reading the delivery log and the current quarantine: every row classified under the
 //! contract's first cause that applies, addresses canonicalized, times truncated to whole
 //! microseconds. The rows that remain come out already split into [`PARTITIONS`] by their
-//! address's hash, per batch ([`Bucket`]), so that the job builds each partition's addresses
+//! address's hash, per batch ([`Bucket`]), so that the job numbers each partition's addresses
 //! on its own thread, in table order.
 //!
-//! Log rows are kept by what they can do ([`crate::transition::role`]): an `ignored` row is
-//! counted and dropped; a row that can open an entry keeps its reason ([`LogBucket::opening`]);
-//! a `delivered` or `start` row, most of the log, keeps only its time, channel and outcome
-//! ([`Following`]) until the job knows whether its address has an entry.
+//! The log is read twice, and its rows are kept by what they can do
+//! ([`crate::transition::role`]):
+//! - [`read_log`] counts every row but the `delivered` and `start` ones, and keeps the rows
+//!   that can open an entry (bounces, complaints, STOP), with their reason; an `ignored` row
+//!   is counted and dropped;
+//! - once the addresses with an entry or such a row are numbered ([`AddressTable`]),
+//!   [`read_following`] reads the `delivered` and `start` rows, most of the log, counts them,
+//!   and keeps only those of a numbered address, as ([`Following`]) 16 bytes with no address.
+//!
+//! The job's memory then grows with the addresses that can leave a row in an output, not with
+//! the log's rows; the price is a second decode of four of the log's columns.
 //!
 //! A bucket keeps its rows' canonical addresses in one string and the rows' reasons interned
-//! per batch: the log has tens of millions of rows, and a heap string per row would cost an
-//! allocation in the scan's thread and a free in another (glibc's arena lock, page faults).
+//! per batch: a heap string per row would cost an allocation in the scan's thread and a free
+//! in another (glibc's arena lock, page faults).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use suppress_index::{BadRows, QuarantineIndex, Spellings};
-use suppress_load::column::IdValue;
+use suppress_load::column::{IdValue, StrColumn};
 use suppress_load::{BadValue, Batch, ColumnNames, ColumnSpec, LoadError, Table, TableKind};
 use suppress_model::{AddressState, Canonicalizer, Channel, Outcome, QuarantineStatus};
 
 use crate::entry::Micros;
 use crate::merge::CurrentRow;
+pub use crate::numbers::PARTITIONS;
+use crate::numbers::{key_hash, partition, AddressTable};
 use crate::transition::{role, LogRow, RowRole};
-
-/// A row's address: its channel and canonical form.
-pub type Address = (Channel, Box<str>);
-
-/// Addresses are grouped into this many partitions by hash, replayed in parallel.
-pub const PARTITIONS: usize = 64;
-
-/// The partition of an address.
-pub fn partition_of(channel: Channel, canonical: &str) -> usize {
-    (suppress_index::fingerprint(canonical) as usize ^ channel.index()) % PARTITIONS
-}
 
 /// The rows of one batch whose addresses fall in one partition, in table order.
 pub struct Bucket<R> {
     /// Every row's canonical address, one after the other.
     addresses: String,
-    /// The end of each row's address in `addresses`.
+    /// The end of each row's address in `addresses`, and its [`key_hash`].
     ends: Vec<u32>,
+    hashes: Vec<u64>,
     rows: Vec<R>,
 }
 
 impl<R> Default for Bucket<R> {
     fn default() -> Bucket<R> {
-        Bucket { addresses: String::new(), ends: Vec::new(), rows: Vec::new() }
+        Bucket { addresses: String::new(), ends: Vec::new(), hashes: Vec::new(), rows: Vec::new() }
     }
 }
 
 impl<R> Bucket<R> {
-    fn push(&mut self, canonical: &str, row: R) {
+    fn push(&mut self, hash: u64, canonical: &str, row: R) {
         self.addresses.push_str(canonical);
-        self.ends.push(self.addresses.len() as u32);
+        self.ends.push(u32::try_from(self.addresses.len()).expect("a batch holds under 4 GiB of addresses"));
+        self.hashes.push(hash);
         self.rows.push(row);
     }
 
-    /// The addresses, their ends, and the rows, in table order: the caller keeps the string
-    /// while it looks the addresses up ([`address_ranges`]).
-    pub fn into_parts(self) -> (String, Vec<u32>, Vec<R>) {
-        (self.addresses, self.ends, self.rows)
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Gives each row, in table order, with its address's hash and canonical form.
+    pub fn drain(self, mut f: impl FnMut(u64, &str, R)) {
+        let mut start = 0;
+        for ((end, hash), row) in self.ends.into_iter().zip(self.hashes).zip(self.rows) {
+            f(hash, &self.addresses[start..end as usize], row);
+            start = end as usize;
+        }
     }
 }
 
-/// The (start, end) of each address in a bucket's string, from the ends.
-pub fn address_ranges(ends: &[u32]) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let starts = std::iter::once(0).chain(ends.iter().copied());
-    starts.zip(ends.iter().copied()).map(|(s, e)| (s as usize, e as usize))
-}
-
-/// An applied log row that only follows an entry ([`RowRole::Follows`]: `delivered`, `start`):
-/// most of a night's log, kept in 16 bytes plus its address until the job knows whether its
-/// address has an entry. Its reason is not kept: such a row sets no reason.
+/// A `delivered` or `start` row of an address with a number ([`RowRole::Follows`]): such a
+/// row sets no reason, so none is kept.
 #[derive(Debug, Clone, Copy)]
 pub struct Following {
+    /// The address's number in its partition's [`AddressTable`].
+    pub number: u32,
     pub at: Micros,
-    pub channel: Channel,
     pub outcome: Outcome,
 }
 
-/// One batch's applied log rows of one partition: those that can open an entry, with their
-/// reason, and those that only follow one.
-#[derive(Default)]
-pub struct LogBucket {
-    pub opening: Bucket<(Channel, LogRow)>,
-    pub following: Bucket<Following>,
-}
+/// One batch's [`Following`] rows, by partition.
+pub type FollowingBuckets = Buckets<Vec<Following>>;
+
+/// One batch's log rows that can open an entry, of one partition, with their reason.
+pub type LogBucket = Bucket<(Channel, LogRow)>;
 
 /// The rows of one batch of the current quarantine in one partition.
 pub type CurrentBucket = Bucket<(Channel, CurrentRow)>;
@@ -121,6 +124,19 @@ pub struct LogCounts {
     pub missing_address: u64,
     pub invalid_address: u64,
     pub applied: u64,
+}
+
+impl LogCounts {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &LogCounts) {
+        self.rows_read += other.rows_read;
+        self.bad_rows.merge(&other.bad_rows);
+        self.future += other.future;
+        self.already_applied += other.already_applied;
+        self.missing_address += other.missing_address;
+        self.invalid_address += other.invalid_address;
+        self.applied += other.applied;
+    }
 }
 
 /// How the current quarantine's rows were counted.
@@ -192,31 +208,76 @@ fn canonical_address(
     false
 }
 
-/// A required time column's value, or a bad row.
-fn required_time(
-    bad_rows: &mut BadRows,
-    options: &ReadOptions,
-    batch: &Batch,
-    column: usize,
-    value: Option<Micros>,
-    row: usize,
-) -> Result<Option<Micros>, LoadError> {
-    match value {
-        Some(micros) => Ok(Some(micros)),
-        None => bad_rows.record(options.skip_bad_rows, batch, column, row, BadValue::Null).map(|()| None),
+/// The log's columns by position in [`log_columns`].
+const ADDRESS: usize = 0;
+const CHANNEL: usize = 1;
+const AT: usize = 2;
+const OUTCOME: usize = 3;
+const REASON: usize = 4;
+
+/// The first causes of the log's count, those that need no address: a bad row, `at` later
+/// than `--as-of`, `at` at or before `--since`. Both passes read every row through it, so
+/// that they agree on which rows are left.
+struct TimelyRows<'a> {
+    channels: Spellings<'a, Channel>,
+    /// Each spelling's role is read off the transition table once, with its outcome.
+    outcomes: Spellings<'a, (Outcome, RowRole)>,
+    as_of: Micros,
+    since: Option<Micros>,
+    skip_bad_rows: bool,
+}
+
+impl<'a> TimelyRows<'a> {
+    fn new(options: &ReadOptions, skip_bad_rows: bool) -> TimelyRows<'a> {
+        TimelyRows {
+            channels: Spellings::new(CHANNEL, Channel::parse, BadValue::UnknownChannel),
+            outcomes: Spellings::new(
+                OUTCOME,
+                |text| Outcome::parse(text).map(|outcome| (outcome, role(outcome))),
+                BadValue::UnknownOutcome,
+            ),
+            as_of: options.as_of,
+            since: options.since,
+            skip_bad_rows,
+        }
+    }
+
+    /// Row `i`'s channel, outcome, role and time, or `None` when one of those causes applies
+    /// (counted in `counts`).
+    #[allow(clippy::too_many_arguments)]
+    fn read(
+        &mut self,
+        counts: &mut LogCounts,
+        batch: &Batch,
+        i: usize,
+        channels: &'a StrColumn,
+        outcomes: &'a StrColumn,
+        at: Option<Micros>,
+    ) -> Result<Option<(Channel, Outcome, RowRole, Micros)>, LoadError> {
+        let (skip, bad) = (self.skip_bad_rows, &mut counts.bad_rows);
+        let channel = self.channels.read_in(bad, skip, batch, i, channels)?;
+        let outcome = self.outcomes.read_in(bad, skip, batch, i, outcomes)?;
+        let at = match at {
+            Some(micros) => Some(micros),
+            None => bad.record(skip, batch, AT, i, BadValue::Null).map(|()| None)?,
+        };
+        let (Some(channel), Some((outcome, role)), Some(at)) = (channel, outcome, at) else { return Ok(None) };
+        if at > self.as_of {
+            counts.future += 1;
+            return Ok(None);
+        }
+        if self.since.is_some_and(|since| at <= since) {
+            counts.already_applied += 1;
+            return Ok(None);
+        }
+        Ok(Some((channel, outcome, role, at)))
     }
 }
 
-/// Reads the log: the applied rows by batch and partition, in table order, and the counts.
-///
-/// Rows whose outcome changes nothing ([`RowRole::Inert`]: `ignored`) are counted as applied
-/// and not kept.
+/// Reads the log, first pass: every row counted but the `delivered` and `start` rows left
+/// for [`read_following`]; the rows that can open an entry by batch and partition, in table
+/// order. An `ignored` row ([`RowRole::Inert`]) is counted as applied and not kept.
 pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<LogBucket>>, LogCounts), LoadError> {
-    const ADDRESS: usize = 0;
-    const CHANNEL: usize = 1;
-    const AT: usize = 2;
-    const OUTCOME: usize = 3;
-    const REASON: usize = 4;
     let parts = table.scan(&log_columns(options.names), |batch| {
         let addresses = batch.strings(ADDRESS)?.expect("required column");
         let channels = batch.strings(CHANNEL)?.expect("required column");
@@ -226,27 +287,12 @@ pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<Log
         let mut counts = LogCounts { rows_read: batch.num_rows as u64, ..LogCounts::default() };
         let mut rows: Buckets<LogBucket> = buckets();
         let mut interned = Reasons::default();
-        let mut channel_spellings = Spellings::new(CHANNEL, Channel::parse, BadValue::UnknownChannel);
-        // Each spelling's role is read off the transition table once, with its outcome.
-        let mut outcome_spellings = Spellings::new(
-            OUTCOME,
-            |text| Outcome::parse(text).map(|outcome| (outcome, role(outcome))),
-            BadValue::UnknownOutcome,
-        );
+        let mut timely = TimelyRows::new(options, options.skip_bad_rows);
         let mut buffer = String::new();
         for i in 0..batch.num_rows {
-            let skip = options.skip_bad_rows;
-            let bad = &mut counts.bad_rows;
-            let channel = channel_spellings.read(bad, skip, batch, i, channels.get(i))?;
-            let outcome = outcome_spellings.read(bad, skip, batch, i, outcomes.get(i))?;
-            let at = required_time(bad, options, batch, AT, times.micros(i), i)?;
-            let (Some(channel), Some((outcome, role)), Some(at)) = (channel, outcome, at) else { continue };
-            if at > options.as_of {
-                counts.future += 1;
-                continue;
-            }
-            if options.since.is_some_and(|since| at <= since) {
-                counts.already_applied += 1;
+            let row = timely.read(&mut counts, batch, i, &channels, &outcomes, times.micros(i))?;
+            let Some((channel, outcome, role, at)) = row else { continue };
+            if role == RowRole::Follows {
                 continue;
             }
             if !canonical_address(
@@ -260,17 +306,11 @@ pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<Log
                 continue;
             }
             counts.applied += 1;
-            let bucket = match role {
-                RowRole::Inert => continue,
-                RowRole::Follows => &mut rows[partition_of(channel, &buffer)].following,
-                RowRole::Opens => {
-                    let reason = interned.get(reasons.as_ref().and_then(|r| r.get(i)));
-                    let bucket = &mut rows[partition_of(channel, &buffer)].opening;
-                    bucket.push(&buffer, (channel, LogRow { at, outcome, reason }));
-                    continue;
-                }
-            };
-            bucket.push(&buffer, Following { at, channel, outcome });
+            if role == RowRole::Opens {
+                let reason = interned.get(reasons.as_ref().and_then(|r| r.get(i)));
+                let hash = key_hash(channel, &buffer);
+                rows[partition(hash)].push(hash, &buffer, (channel, LogRow { at, outcome, reason }));
+            }
         }
         Ok::<_, LoadError>((rows, counts))
     })?;
@@ -278,13 +318,80 @@ pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<Log
     let mut counts = LogCounts::default();
     for (rows, part) in parts {
         all.push(rows);
-        counts.rows_read += part.rows_read;
-        counts.bad_rows.merge(&part.bad_rows);
-        counts.future += part.future;
-        counts.already_applied += part.already_applied;
-        counts.missing_address += part.missing_address;
-        counts.invalid_address += part.invalid_address;
-        counts.applied += part.applied;
+        counts.add(&part);
+    }
+    Ok((all, counts))
+}
+
+/// Reads the log, second pass: the `delivered` and `start` rows that [`read_log`] left,
+/// counted, and those of an address in `tables` (by partition), by batch and partition in
+/// table order. The counts are of those rows only: add them to the first pass's.
+pub fn read_following(
+    table: &Table,
+    options: &ReadOptions,
+    tables: &[AddressTable],
+) -> Result<(Vec<FollowingBuckets>, LogCounts), LoadError> {
+    /// Far enough ahead to overlap several misses, close enough that the lines are still in.
+    const PREFETCH_AHEAD: usize = 16;
+    let columns = &log_columns(options.names)[..REASON];
+    let parts = table.scan(columns, |batch| {
+        let addresses = batch.strings(ADDRESS)?.expect("required column");
+        let channels = batch.strings(CHANNEL)?.expect("required column");
+        let times = batch.times(AT)?.expect("required column");
+        let outcomes = batch.strings(OUTCOME)?.expect("required column");
+        // The first pass counted (or refused) the bad, future and already applied rows.
+        let mut counts = LogCounts::default();
+        let mut timely = TimelyRows::new(options, true);
+        let mut buffer = String::new();
+        // The batch's valid rows first, their addresses one after the other; then the
+        // lookups, each prefetching the filter word of the one a few places ahead: the
+        // filters of all partitions are megabytes, and a lookup is a cache miss otherwise.
+        let mut canonical = String::with_capacity(addresses.value_bytes());
+        let mut valid: Vec<(u64, u32, Micros, Channel, Outcome)> = Vec::new();
+        for i in 0..batch.num_rows {
+            let row = timely.read(&mut counts, batch, i, &channels, &outcomes, times.micros(i))?;
+            let Some((channel, outcome, RowRole::Follows, at)) = row else { continue };
+            if !canonical_address(
+                options,
+                channel,
+                addresses.get(i),
+                &mut buffer,
+                &mut counts.missing_address,
+                &mut counts.invalid_address,
+            ) {
+                continue;
+            }
+            counts.applied += 1;
+            canonical.push_str(&buffer);
+            let end = u32::try_from(canonical.len()).expect("a batch holds under 4 GiB of addresses");
+            valid.push((key_hash(channel, &buffer), end, at, channel, outcome));
+        }
+        let mut rows: FollowingBuckets = buckets();
+        let mut start = 0;
+        for (k, &(hash, end, at, channel, outcome)) in valid.iter().enumerate() {
+            if let Some(&(ahead, ..)) = valid.get(k + PREFETCH_AHEAD) {
+                tables[partition(ahead)].prefetch(ahead);
+            }
+            let address = &canonical[start..end as usize];
+            start = end as usize;
+            let p = partition(hash);
+            if let Some(number) = tables[p].get(hash, channel, address) {
+                rows[p].push(Following { number, at, outcome });
+            }
+        }
+        let counts = LogCounts {
+            missing_address: counts.missing_address,
+            invalid_address: counts.invalid_address,
+            applied: counts.applied,
+            ..LogCounts::default()
+        };
+        Ok::<_, LoadError>((rows, counts))
+    })?;
+    let mut all = Vec::with_capacity(parts.len());
+    let mut counts = LogCounts::default();
+    for (rows, part) in parts {
+        all.push(rows);
+        counts.add(&part);
     }
     Ok((all, counts))
 }
@@ -315,12 +422,13 @@ pub fn read_current(
         let mut rows: Buckets<CurrentBucket> = buckets();
         let mut channel_spellings = Spellings::new(CHANNEL, Channel::parse, BadValue::UnknownChannel);
         let mut status_spellings = Spellings::new(STATUS, QuarantineStatus::parse, BadValue::UnknownStatus);
+        let mut interned = Reasons::default();
         let mut buffer = String::new();
         for i in 0..batch.num_rows {
             let skip = options.skip_bad_rows;
             let bad = &mut counts.bad_rows;
-            let channel = channel_spellings.read(bad, skip, batch, i, channels.get(i))?;
-            let status = status_spellings.read(bad, skip, batch, i, statuses.get(i))?;
+            let channel = channel_spellings.read_in(bad, skip, batch, i, &channels)?;
+            let status = status_spellings.read_in(bad, skip, batch, i, &statuses)?;
             let error_count = match error_counts.as_ref().map_or(IdValue::Null, |c| c.get(i)) {
                 IdValue::Null => Some(None),
                 IdValue::Valid(n) => Some(Some(n)),
@@ -348,7 +456,9 @@ pub fn read_current(
                 continue;
             }
             counts.kept += 1;
-            rows[partition_of(channel, &buffer)].push(
+            let hash = key_hash(channel, &buffer);
+            rows[partition(hash)].push(
+                hash,
                 &buffer,
                 (
                     channel,
@@ -358,7 +468,7 @@ pub fn read_current(
                         last_error_at: last_errors.as_ref().and_then(|e| e.micros(i)),
                         updated_at: updates.as_ref().and_then(|e| e.micros(i)),
                         expires_at,
-                        reason: reasons.as_ref().and_then(|r| r.get(i)).map(str::to_string),
+                        reason: interned.get(reasons.as_ref().and_then(|r| r.get(i))),
                     },
                 ),
             );

@@ -2,10 +2,9 @@
 
 use std::cmp::Ordering;
 
-use suppress_model::Outcome;
+use suppress_model::{Channel, Outcome};
 
 use crate::entry::{Entry, Micros, Rules, Status};
-use crate::read::Address;
 use crate::transition::{apply, release, LogRow};
 
 /// The order one address's rows are applied in: by `at`; on the same `at`, by outcome in
@@ -68,8 +67,9 @@ pub fn replay(mut entry: Entry, rows: &mut [LogRow], as_of: Micros, rules: &Rule
     Replayed { old_status, entry, change }
 }
 
-/// One address's night, with its key: what the outputs are written from.
-pub struct Night {
-    pub address: Address,
+/// One address's night, with its key (borrowed from its partition's table of addresses):
+/// what the outputs are written from.
+pub struct Night<'a> {
+    pub address: (Channel, &'a str),
     pub replayed: Replayed,
 }

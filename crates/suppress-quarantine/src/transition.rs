@@ -119,7 +119,7 @@ pub fn apply(entry: &mut Entry, row: &LogRow, rules: &Rules) -> bool {
     }
     if status_changed {
         // A status set by the log lasts until the log changes it.
-        entry.reason = row.reason.as_deref().map(str::to_string);
+        entry.reason = row.reason.clone();
         entry.expires_at = None;
     }
     status_changed
