@@ -6,7 +6,24 @@
 /// True for U+0020, U+0009, U+000A, U+000D, U+000B and U+000C.
 #[inline]
 pub fn is_space(byte: u8) -> bool {
-    matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
+    // Tab, LF, VT, FF and CR are 0x09..=0x0D; without short-circuits, so that a loop over
+    // many bytes ([`contains_space`]) compiles to vector compares.
+    (byte == b' ') | (byte.wrapping_sub(0x09) < 5)
+}
+
+/// Whether any byte of `bytes` is contract whitespace: every byte looked at, sixteen at a
+/// time with no early exit, which compiles to vector compares (a push token is 64 bytes and a
+/// log has millions).
+#[inline]
+pub fn contains_space(bytes: &[u8]) -> bool {
+    let space = |b: u8| u8::from(b == b' ') | u8::from(b.wrapping_sub(0x09) < 5);
+    let mut chunks = bytes.chunks_exact(16);
+    let mut found = 0u8;
+    for chunk in &mut chunks {
+        found |= chunk.iter().fold(0u8, |lane, &b| lane | space(b));
+    }
+    found |= chunks.remainder().iter().fold(0u8, |lane, &b| lane | space(b));
+    found != 0
 }
 
 /// Removes contract whitespace from both ends.
@@ -52,6 +69,17 @@ pub fn name_matches(text: &str, lowercase_name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spaces_are_exactly_the_six() {
+        let spaces: Vec<u8> = (0..=255u8).filter(|&b| is_space(b)).collect();
+        assert_eq!(spaces, vec![0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20]);
+        for b in 0..=255u8 {
+            let text = [b'a'; 40].iter().copied().chain([b]).chain([b'z'; 30]).collect::<Vec<u8>>();
+            assert_eq!(contains_space(&text), is_space(b), "{b:#x}");
+        }
+        assert!(!contains_space(b""));
+    }
 
     #[test]
     fn trims_exactly_the_six_ascii_spaces() {

@@ -17,62 +17,56 @@ pub(super) fn canonicalize(trimmed: &str, out: &mut String) -> bool {
 }
 
 /// [`is_valid`] for a lowercase address of ASCII and U+00C0..=U+00FF (see
-/// [`super::lowercase::push_lowercase`]), in a single pass: lengths are in bytes, and a two-byte letter is
-/// two bytes of class [`ATOM`] | [`LABEL`].
+/// [`super::lowercase::push_lowercase`]), in a single pass without a branch per byte: lengths
+/// are in bytes, and a two-byte letter is two bytes of class [`ATOM`] | [`LABEL`]. Each byte
+/// only adds to what is wrong (a byte no rule allows, an empty atom or label, a dash at either
+/// end of a label, a label over 63 bytes), so that the loops compile to flag arithmetic; the
+/// separators' positions, which vary from address to address, no longer mispredict.
 fn is_valid_latin1(address: &[u8]) -> bool {
     if address.len() > 254 {
         return false;
     }
     // Local part: atoms separated by dots, up to the first `@`.
-    let mut at = 0;
-    let mut atom_len = 0usize;
-    loop {
-        let Some(&b) = address.get(at) else {
-            return false;
-        };
-        if b == b'@' {
-            break;
-        } else if b == b'.' {
-            if atom_len == 0 {
-                return false;
-            }
-            atom_len = 0;
-        } else if LATIN1_CLASSES[usize::from(b)] & ATOM == 0 {
-            return false;
-        } else {
-            atom_len += 1;
-        }
-        at += 1;
-    }
-    // The last atom is empty also when the local part is.
-    if atom_len == 0 || at > 64 {
+    let Some(at) = address.iter().position(|&b| b == b'@') else {
+        return false;
+    };
+    let (local, domain) = (&address[..at], &address[at + 1..]);
+    if local.is_empty() || local.len() > 64 || domain.is_empty() || domain.len() > 253 {
         return false;
     }
-    let domain = &address[at + 1..];
-    if domain.is_empty() || domain.len() > 253 {
+    // An empty atom is a dot first, last, or after a dot: "the previous byte was a dot" starts
+    // true and is checked once more at the end.
+    let mut wrong = false;
+    let mut after_dot = true;
+    for &b in local {
+        let dot = b == b'.';
+        wrong |= !dot & (LATIN1_CLASSES[usize::from(b)] & ATOM == 0);
+        wrong |= dot & after_dot;
+        after_dot = dot;
+    }
+    if wrong | after_dot {
         return false;
     }
-    let label_fits =
-        |label: &[u8]| !label.is_empty() && label.len() <= 63 && label[0] != b'-' && label[label.len() - 1] != b'-';
-    // Domain: labels separated by dots; a second `@` has no class, so it fails.
+    // Domain: labels separated by dots; a second `@` has no class, so it fails. `previous`
+    // starts as a dot, so that a first label is checked like any other.
     let mut labels = 1usize;
-    let mut label_start = 0;
+    let mut label_len = 0usize;
+    let mut previous = b'.';
     let mut all_digits = true;
-    for (i, &b) in domain.iter().enumerate() {
-        if b == b'.' {
-            if !label_fits(&domain[label_start..i]) {
-                return false;
-            }
-            labels += 1;
-            label_start = i + 1;
-            all_digits = true;
-        } else if LATIN1_CLASSES[usize::from(b)] & LABEL == 0 {
-            return false;
-        } else {
-            all_digits &= b.is_ascii_digit();
-        }
+    for &b in domain {
+        let dot = b == b'.';
+        wrong |= !dot & (LATIN1_CLASSES[usize::from(b)] & LABEL == 0);
+        // A label that ends here is empty or ends with a dash; one that starts here starts
+        // with a dash; one that goes on grows past 63 bytes.
+        wrong |= dot & ((label_len == 0) | (previous == b'-'));
+        wrong |= (previous == b'.') & (b == b'-');
+        wrong |= !dot & (label_len == 63);
+        labels += usize::from(dot);
+        label_len = if dot { 0 } else { label_len + 1 };
+        all_digits = dot | (all_digits & b.is_ascii_digit());
+        previous = b;
     }
-    labels >= 2 && label_fits(&domain[label_start..]) && !all_digits
+    !wrong && labels >= 2 && label_len > 0 && previous != b'-' && !all_digits
 }
 
 /// Validity of an already lowercased address: the contract's five rules, in one pass over the

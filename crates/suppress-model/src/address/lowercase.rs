@@ -19,6 +19,11 @@ pub(crate) fn push_lowercase(text: &str, out: &mut String) -> bool {
         out[start..].make_ascii_lowercase();
         return true;
     }
+    let start = out.len();
+    if push_latin1_lowercase(text.as_bytes(), out) {
+        return true;
+    }
+    out.truncate(start);
     if text.contains(CAPITAL_SIGMA) {
         out.push_str(&text.to_lowercase());
         return false;
@@ -38,6 +43,34 @@ pub(crate) fn push_lowercase(text: &str, out: &mut String) -> bool {
         }
     }
     latin1
+}
+
+/// The lowercase of `bytes` (UTF-8) appended to `out` when every character is ASCII or in
+/// U+00C0..=U+00FF, read byte by byte: such a character is the lead byte 0xC3 and a
+/// continuation byte 0x80..=0xBF, and its capitals (À to Þ but ×) are continuations
+/// 0x80..=0x9E but 0x97, whose small letter is 0x20 further. Returns false at the first other
+/// character, having appended part of the text: the caller truncates it. A third of a French
+/// file's emails take this path, where decoding and encoding each `char` cost a tenth of a
+/// whole run of `suppress quarantine`.
+fn push_latin1_lowercase(bytes: &[u8], out: &mut String) -> bool {
+    out.reserve(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            out.push(char::from(b.to_ascii_lowercase()));
+            i += 1;
+        } else if b == 0xC3 {
+            // A 0xC3 lead byte is always followed by one continuation byte in valid UTF-8.
+            let Some(&c) = bytes.get(i + 1) else { return false };
+            let small = if (0x80..=0x9E).contains(&c) && c != 0x97 { c + 0x20 } else { c };
+            // U+00C0 + (small - 0x80): the character whose UTF-8 is 0xC3, `small`.
+            out.push(char::from(0x40 + small));
+            i += 2;
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! Push tokens: trim; valid when 1 to 4096 bytes with no ASCII whitespace inside.
 
-use crate::ascii::is_space;
+use crate::ascii::contains_space;
 
 #[inline]
 pub(super) fn canonicalize(trimmed: &str, out: &mut String) -> bool {
     out.push_str(trimmed);
-    trimmed.len() <= 4096 && !trimmed.bytes().any(is_space)
+    trimmed.len() <= 4096 && !contains_space(trimmed.as_bytes())
 }
 
 #[cfg(test)]
