@@ -97,10 +97,20 @@ pub struct Spellings<'a, T> {
     parse: fn(&str) -> Option<T>,
     unknown: fn(String) -> BadValue,
     seen: Vec<(&'a str, T)>,
-    /// Utf8View views already parsed ([`Spellings::read_in`]): a dictionary page decodes every
-    /// repeat of a value to one view, and a value of up to 12 bytes is its view, so most rows
-    /// are found by comparing 16 bytes, without reading the string.
-    seen_views: Vec<(u128, T)>,
+    /// Utf8View views already parsed ([`Spellings::read_in`]), direct-mapped by a hash of the
+    /// view: a dictionary page decodes every repeat of a value to one view, and a value of up
+    /// to 12 bytes is its view, so most rows are found by comparing 16 bytes in one slot,
+    /// without reading the string. Two views on one slot take turns: the loser is parsed again.
+    seen_views: [Option<(u128, T)>; VIEW_SLOTS],
+}
+
+/// Slots of [`Spellings::seen_views`]: a log's outcome column has a few dozen spellings.
+const VIEW_SLOTS: usize = 64;
+
+#[inline]
+fn view_slot(view: u128) -> usize {
+    let folded = (view as u64) ^ ((view >> 64) as u64);
+    (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - VIEW_SLOTS.trailing_zeros())) as usize
 }
 
 impl<'a, T: Copy> Spellings<'a, T> {
@@ -110,7 +120,7 @@ impl<'a, T: Copy> Spellings<'a, T> {
     /// The spellings of column `column`, parsed by `parse`; `unknown` says what a value it
     /// does not know is.
     pub fn new(column: usize, parse: fn(&str) -> Option<T>, unknown: fn(String) -> BadValue) -> Self {
-        Spellings { column, parse, unknown, seen: Vec::new(), seen_views: Vec::new() }
+        Spellings { column, parse, unknown, seen: Vec::new(), seen_views: [None; VIEW_SLOTS] }
     }
 
     /// [`Spellings::read`] of row `row` of `values`, found by its view when it has one.
@@ -125,15 +135,15 @@ impl<'a, T: Copy> Spellings<'a, T> {
     ) -> Result<Option<T>, LoadError> {
         let view = values.view(row);
         if let Some(view) = view {
-            if let Some(&(_, known)) = self.seen_views.iter().find(|(seen, _)| *seen == view) {
-                return Ok(Some(known));
+            if let Some((seen, known)) = self.seen_views[view_slot(view)] {
+                if seen == view {
+                    return Ok(Some(known));
+                }
             }
         }
         let parsed = self.read(bad, skip, batch, row, values.get(row))?;
         if let (Some(view), Some(parsed)) = (view, parsed) {
-            if self.seen_views.len() < Self::CAPACITY {
-                self.seen_views.push((view, parsed));
-            }
+            self.seen_views[view_slot(view)] = Some((view, parsed));
         }
         Ok(parsed)
     }
@@ -172,6 +182,13 @@ impl<'a, T: Copy> Spellings<'a, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn view_slots_cover_the_table() {
+        let slots: std::collections::BTreeSet<usize> = (0..10_000u128).map(|v| view_slot(v << 32 | 5)).collect();
+        assert_eq!(slots.len(), VIEW_SLOTS);
+        assert!(slots.iter().all(|&s| s < VIEW_SLOTS));
+    }
 
     #[test]
     fn spellings_remember_what_was_parsed_up_to_their_capacity() {
