@@ -449,6 +449,38 @@ fn times_are_truncated_to_microseconds_toward_the_past() {
 }
 
 #[test]
+fn delivered_start_and_ignored_rows_are_counted_under_the_same_first_cause() {
+    // `delivered` and `start` rows are counted by the log's second pass, `ignored` ones by the
+    // first: each under the same first cause as any other row, and bad rows only once.
+    for outcome in ["delivered", "sent", "start", "ignored"] {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = [
+            (Some("a@x.io"), None, Some(DAY1 - H), outcome),
+            (Some("a@x.io"), Some("mail"), Some(DAY1 - H), outcome),
+            (Some("a@x.io"), Some("email"), None, outcome),
+            (Some("not valid"), Some("email"), Some(DAY1 + H), outcome),
+            (None, Some("email"), Some(DAY1 - 2 * D), outcome),
+            (Some("b@x.io"), Some("email"), Some(DAY1 - D), outcome),
+            (Some("C@X.io "), Some("EMAIL"), Some(DAY1 - D + 1), outcome),
+            (Some(" "), Some("email"), Some(DAY1 - H), outcome),
+            (Some("x@"), Some("email"), Some(DAY1 - H), outcome),
+        ];
+        let since = "2026-11-22T00:00:00Z";
+        let (log, table) =
+            night_of(dir.path(), &rows, false, &["--as-of", DAY1_TEXT, "--since", since, "--skip-bad-rows"]);
+        assert_eq!((log["rows"].as_u64(), log["applied"].as_u64()), (Some(9), Some(1)), "{outcome}");
+        let ignored = &log["ignored"];
+        let causes = ["bad_row", "future", "already_applied", "missing_address", "invalid_address"];
+        assert_eq!(causes.map(|c| ignored[c].as_u64().unwrap()), [3, 1, 2, 1, 1], "{outcome}");
+        assert_eq!(log["bad_rows"]["channel: null"], 1, "{outcome}");
+        assert_eq!(log["bad_rows"]["channel: unknown_channel"], 1, "{outcome}");
+        assert_eq!(log["bad_rows"]["at: null"], 1, "{outcome}");
+        // None of these outcomes opens an entry.
+        assert!(table.is_empty(), "{outcome}");
+    }
+}
+
+#[test]
 fn each_log_row_is_counted_under_the_first_cause_that_applies() {
     let dir = tempfile::tempdir().unwrap();
     let rows = [
