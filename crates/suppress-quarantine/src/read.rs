@@ -314,13 +314,7 @@ pub fn read_log(table: &Table, options: &ReadOptions) -> Result<(Vec<Buckets<Log
         }
         Ok::<_, LoadError>((rows, counts))
     })?;
-    let mut all = Vec::with_capacity(parts.len());
-    let mut counts = LogCounts::default();
-    for (rows, part) in parts {
-        all.push(rows);
-        counts.add(&part);
-    }
-    Ok((all, counts))
+    Ok(batches_and_counts(parts))
 }
 
 /// Reads the log, second pass: the `delivered` and `start` rows that [`read_log`] left,
@@ -387,13 +381,18 @@ pub fn read_following(
         };
         Ok::<_, LoadError>((rows, counts))
     })?;
+    Ok(batches_and_counts(parts))
+}
+
+/// Each batch's rows, in table order, and the counts of all batches together.
+fn batches_and_counts<B>(parts: Vec<(B, LogCounts)>) -> (Vec<B>, LogCounts) {
     let mut all = Vec::with_capacity(parts.len());
     let mut counts = LogCounts::default();
     for (rows, part) in parts {
         all.push(rows);
         counts.add(&part);
     }
-    Ok((all, counts))
+    (all, counts)
 }
 
 /// Reads the current quarantine: the rows that remain by batch and partition, in table order.
