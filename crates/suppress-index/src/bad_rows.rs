@@ -124,6 +124,8 @@ impl<'a, T: Copy> Spellings<'a, T> {
     }
 
     /// [`Spellings::read`] of row `row` of `values`, found by its view when it has one.
+    /// `values` is this spelling's column of one batch on every call: views are only
+    /// comparable within one array (the lifetime keeps the spellings from outliving it).
     #[inline]
     pub fn read_in(
         &mut self,
