@@ -13,9 +13,11 @@
 
 use std::time::Instant;
 
-use suppress_index::{AddressBook, ProfileIndex, ProfileOptions, QuarantineIndex, TargetList, TargetOptions};
+use suppress_index::{
+    AddressBook, BadRows, ProfileIndex, ProfileOptions, QuarantineIndex, Spellings, TargetList, TargetOptions,
+};
 use suppress_load::Batch;
-use suppress_load::{ColumnNames, ColumnSpec, LoadError, Table};
+use suppress_load::{BadValue, ColumnNames, ColumnSpec, LoadError, Table};
 use suppress_model::{Canonicalizer, Channel, CountryCode};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -77,20 +79,13 @@ fn canonicalize_addresses(batch: &Batch, canonicalizer: &Canonicalizer) -> Resul
     let addresses = batch.strings(0)?.expect("required column");
     let channels = batch.strings(1)?.expect("required column");
     let mut buffer = String::new();
-    // Channels found by their Utf8View view, as the job's spellings are.
-    let mut seen: Vec<(u128, Channel)> = Vec::new();
+    // The job's own reading of channels: each spelling parsed once, found again by its view.
+    let mut spellings = Spellings::new(1, Channel::parse, BadValue::UnknownChannel);
+    let mut bad_rows = BadRows::default();
     let mut valid = 0usize;
     for i in 0..batch.num_rows {
-        let (Some(address), Some(name)) = (addresses.get(i), channels.get(i)) else { continue };
-        let view = channels.view(i);
-        let known = view.and_then(|v| seen.iter().find(|(w, _)| *w == v).map(|&(_, c)| c));
-        let channel = match known.or_else(|| Channel::parse(name)) {
-            Some(channel) => channel,
-            None => continue,
-        };
-        if let (None, Some(view)) = (known, view) {
-            seen.push((view, channel));
-        }
+        let Some(channel) = spellings.read_in(&mut bad_rows, true, batch, i, &channels)? else { continue };
+        let Some(address) = addresses.get(i) else { continue };
         let state = canonicalizer.canonicalize_into(channel.address_kind(), address, &mut buffer);
         valid += usize::from(state == suppress_model::AddressState::Valid);
     }

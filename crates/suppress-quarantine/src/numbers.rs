@@ -91,8 +91,8 @@ impl AddressTable {
         self.filter = vec![0; bits / 64];
         for &(tag, n) in &self.slots {
             if n != 0 {
-                let bit = tag as usize & (bits - 1);
-                self.filter[bit / 64] |= 1 << (bit % 64);
+                let (word, mask) = self.filter_bit(tag);
+                self.filter[word] |= mask;
             }
         }
     }
@@ -101,9 +101,8 @@ impl AddressTable {
     /// table. Only after [`AddressTable::seal`].
     #[inline]
     pub fn get(&self, hash: u64, channel: Channel, address: &str) -> Option<u32> {
-        let bits = self.filter.len() * 64;
-        let bit = (hash >> 32) as usize & (bits - 1);
-        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+        let (word, mask) = self.filter_bit((hash >> 32) as u32);
+        if self.filter[word] & mask == 0 {
             return None;
         }
         self.find(hash, channel, address).ok()
@@ -112,9 +111,15 @@ impl AddressTable {
     /// Brings in the filter word [`AddressTable::get`] of `hash` reads first.
     #[inline]
     pub fn prefetch(&self, hash: u64) {
-        let bits = self.filter.len() * 64;
-        let bit = (hash >> 32) as usize & (bits - 1);
-        suppress_index::prefetch(&self.filter[bit / 64]);
+        let (word, _) = self.filter_bit((hash >> 32) as u32);
+        suppress_index::prefetch(&self.filter[word]);
+    }
+
+    /// The word of the filter and the bit in it that stand for `tag`.
+    #[inline]
+    fn filter_bit(&self, tag: u32) -> (usize, u64) {
+        let bit = tag as usize & (self.filter.len() * 64 - 1);
+        (bit / 64, 1 << (bit % 64))
     }
 
     /// `Ok(number)`, or `Err(the empty slot where it would go)`.

@@ -244,7 +244,6 @@ impl<'a> TimelyRows<'a> {
 
     /// Row `i`'s channel, outcome, role and time, or `None` when one of those causes applies
     /// (counted in `counts`).
-    #[allow(clippy::too_many_arguments)]
     fn read(
         &mut self,
         counts: &mut LogCounts,
