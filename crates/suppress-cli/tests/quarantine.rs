@@ -449,6 +449,41 @@ fn times_are_truncated_to_microseconds_toward_the_past() {
 }
 
 #[test]
+fn stop_and_start_are_accepted_on_every_channel() {
+    let addresses = [
+        ("email", "a@x.io"),
+        ("sms", "+33612345678"),
+        ("phone", "+33612345679"),
+        ("fax", "+33612345670"),
+        ("push", "token-1"),
+        ("direct_mail", "1 rue de la paix 75002 paris"),
+    ];
+    // A STOP on each channel denylists its address; a START an hour later lifts the second
+    // half's (both aliases, spelled as an SMS gateway may).
+    let mut rows = Vec::new();
+    for (k, &(channel, address)) in addresses.iter().enumerate() {
+        rows.push((
+            Some(address),
+            Some(channel),
+            Some(DAY1 - 2 * H),
+            if k % 2 == 0 { "stop" } else { "Unsubscribe_Keyword" },
+        ));
+        if k >= 3 {
+            rows.push((Some(address), Some(channel), Some(DAY1 - H), if k % 2 == 0 { "start" } else { " UNSTOP" }));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (log, table) = night_of(dir.path(), &rows, false, &["--as-of", DAY1_TEXT, "--default-country", "33"]);
+    assert_eq!(log["applied"], 9);
+    let denylisted: Vec<(&str, &str)> =
+        table.iter().filter(|r| r.2 == "denylisted").map(|r| (r.0.as_str(), r.1.as_str())).collect();
+    let mut expected: Vec<(&str, &str)> = addresses[..3].to_vec();
+    expected.sort();
+    assert_eq!(denylisted, expected);
+    assert_eq!(table.len(), 3, "{table:?}");
+}
+
+#[test]
 fn delivered_start_and_ignored_rows_are_counted_under_the_same_first_cause() {
     // `delivered` and `start` rows are counted by the log's second pass, `ignored` ones by the
     // first: each under the same first cause as any other row, and bad rows only once.
