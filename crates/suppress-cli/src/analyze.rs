@@ -7,6 +7,7 @@ use suppress_analyze::{human_bytes, parse_as_of, parse_instant, render_table, Co
 use suppress_model::pressure::Cap;
 use suppress_model::{Canonicalizer, Channel, CountryCode};
 
+use crate::engine::{run_datafusion, Engine};
 use crate::limits::memory_limit;
 use crate::progress::{Spinners, Tracked};
 use crate::{alloc, column_names, inputs, lock_output, with_threads, Failure};
@@ -154,6 +155,10 @@ pub struct Args {
     /// Print nothing but errors on stderr (no progress, no table).
     #[arg(long, short)]
     quiet: bool,
+    /// The engine that runs the analysis: native, or datafusion (Apache DataFusion in this
+    /// process; same rows, a build with --features datafusion).
+    #[arg(long, value_enum, default_value_t = Engine::Native)]
+    engine: Engine,
 }
 
 fn config(args: &Args) -> Result<Config, String> {
@@ -217,6 +222,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let out = args.out.clone();
     // Held until the run has committed or failed: no other run writes into --out meanwhile.
     let _lock = lock_output(&out, args.wait, args.quiet)?;
+    if args.engine == Engine::Datafusion {
+        let started = std::time::Instant::now();
+        run_datafusion(&config, &out, args.threads)?;
+        if !args.quiet {
+            eprintln!("wrote {} in {:.2}s (DataFusion engine)", out.display(), started.elapsed().as_secs_f64());
+        }
+        return Ok(());
+    }
     let spinners = Spinners::for_stderr(args.quiet);
     let analysis = with_threads(args.threads, move || {
         alloc::set_phase("open");

@@ -4,6 +4,7 @@
 
 mod alloc;
 mod analyze;
+mod engine;
 mod gen;
 mod inputs;
 mod inspect;

@@ -1,0 +1,147 @@
+//! The DataFusion engine against the native one on `suppress gen` data, every output row and
+//! the summary's counts, with every table, with and without `--exported-at`,
+//! `--propagate-optout` and caps, on several seeds and id shapes.
+
+use std::path::Path;
+
+use serde_json::Value;
+use suppress_analyze::{parse_as_of, parse_instant, Config, Plan};
+use suppress_gen::{generate, GenConfig, IdShape, TargetOrder};
+use suppress_model::pressure::Cap;
+use suppress_model::{Canonicalizer, CountryCode};
+use suppress_testkit::read_outputs;
+
+const AS_OF: &str = "2026-11-01T00:00:00Z";
+const EXPORTED_AT: &str = "2026-10-31T00:00:00Z";
+
+/// One comparison's options.
+#[derive(Debug, Clone, Default)]
+struct Case {
+    seed: u64,
+    profiles: u64,
+    random_ids: bool,
+    /// Deliveries, subscriptions and consent given.
+    consent: bool,
+    exported_at: bool,
+    propagate: bool,
+    caps: &'static [&'static str],
+    threads: usize,
+}
+
+fn native_config(dir: &Path, case: &Case) -> Config {
+    let mut config = Config::new(dir.join("profiles.parquet"), dir.join("targets.parquet"));
+    config.quarantine = Some(dir.join("quarantine.parquet"));
+    if case.consent {
+        config.deliveries = Some(dir.join("deliveries.parquet"));
+        config.subscriptions = Some(dir.join("subscriptions.parquet"));
+        config.consent = Some(dir.join("consent.parquet"));
+    }
+    if case.exported_at {
+        config.exported_at = Some(parse_instant("--exported-at", EXPORTED_AT).unwrap());
+    }
+    config.caps = case.caps.iter().map(|c| Cap::parse(c).unwrap()).collect();
+    if !case.caps.is_empty() {
+        config.history = Some(dir.join("history.parquet"));
+    }
+    config.as_of = parse_as_of(AS_OF).unwrap();
+    config.canonicalizer = Canonicalizer::new(Some(CountryCode::parse("33").unwrap()));
+    config.propagate_optout = case.propagate;
+    config
+}
+
+fn cluster_options(config: &Config) -> suppress_cluster::Options {
+    let mut options =
+        suppress_cluster::Options::new(config.profiles.clone(), config.targets.clone(), config.as_of_micros());
+    options.quarantine = config.quarantine.clone();
+    options.deliveries = config.deliveries.clone();
+    options.subscriptions = config.subscriptions.clone();
+    options.consent = config.consent.clone();
+    options.history = config.history.clone();
+    options.exported_at = config.exported_at_micros();
+    options.caps = config.caps.clone();
+    options.default_country = config.canonicalizer.default_country;
+    options.propagate_optout = config.propagate_optout;
+    options
+}
+
+fn summary(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+/// The summary's per-delivery lines keyed by (delivery_id, channel), without the order.
+fn delivery_lines(summary: &Value) -> std::collections::BTreeMap<(String, String), Value> {
+    summary["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| ((d["delivery_id"].as_str().unwrap().into(), d["channel"].as_str().unwrap().into()), d.clone()))
+        .collect()
+}
+
+fn compare(case: Case) {
+    let data = tempfile::tempdir().unwrap();
+    let mut gen = GenConfig::new(case.profiles, case.seed);
+    if case.random_ids {
+        gen.id_shape = IdShape::Random63;
+        gen.target_order = TargetOrder::Shuffled;
+    }
+    generate(data.path(), &gen).unwrap();
+    let config = native_config(data.path(), &case);
+    let native = tempfile::tempdir().unwrap();
+    Plan::open(config.clone()).unwrap().execute(Some(native.path())).unwrap();
+    let cluster = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let ctx = suppress_cluster::session(case.threads);
+    runtime
+        .block_on(suppress_cluster::analyze(
+            &ctx,
+            &cluster_options(&config),
+            cluster.path(),
+            suppress_cluster::OutputLayout::SingleFile,
+        ))
+        .unwrap_or_else(|e| panic!("{case:?}: {e}"));
+
+    let (expected, got) = (read_outputs(native.path()), read_outputs(cluster.path()));
+    assert_eq!(expected.len(), got.len(), "{case:?}: row count");
+    for (e, g) in expected.iter().zip(&got) {
+        assert_eq!(e, g, "{case:?}: first differing row");
+    }
+    let (expected, got) = (summary(native.path()), summary(cluster.path()));
+    assert_eq!(delivery_lines(&expected), delivery_lines(&got), "{case:?}: deliveries");
+    assert_eq!(expected["totals"], got["totals"], "{case:?}: totals");
+    assert_eq!(expected["pressure"], got["pressure"], "{case:?}: pressure");
+    for (table, input) in expected["inputs"].as_object().unwrap() {
+        assert_eq!(input["rows"], got["inputs"][table]["rows"], "{case:?}: {table} rows");
+        assert_eq!(input["bad_rows"], got["inputs"][table]["bad_rows"], "{case:?}: {table} bad rows");
+    }
+    assert!(expected["totals"]["kept"].as_u64().unwrap() > 0, "the data keeps rows");
+}
+
+#[test]
+fn every_table_with_exported_at() {
+    compare(Case { seed: 1, profiles: 3000, consent: true, exported_at: true, threads: 2, ..Case::default() });
+}
+
+#[test]
+fn consent_without_exported_at_and_random_ids() {
+    compare(Case { seed: 2, profiles: 2500, random_ids: true, consent: true, threads: 3, ..Case::default() });
+}
+
+#[test]
+fn propagated_optouts_and_caps_with_history() {
+    compare(Case {
+        seed: 3,
+        profiles: 3000,
+        consent: true,
+        exported_at: true,
+        propagate: true,
+        caps: &["email:1/7d", "all:3/30d", "sms:0/1h"],
+        threads: 2,
+        ..Case::default()
+    });
+}
+
+#[test]
+fn quarantine_only_one_partition() {
+    compare(Case { seed: 4, profiles: 2000, propagate: true, caps: &["all:2/2d"], threads: 1, ..Case::default() });
+}
