@@ -7,7 +7,7 @@ use suppress_analyze::{human_bytes, parse_as_of, parse_instant, render_table, Co
 use suppress_model::pressure::Cap;
 use suppress_model::{Canonicalizer, Channel, CountryCode};
 
-use crate::engine::{run_datafusion, Engine};
+use crate::engine::{run_cluster, run_datafusion, Engine};
 use crate::limits::memory_limit;
 use crate::progress::{Spinners, Tracked};
 use crate::{alloc, column_names, inputs, lock_output, with_threads, Failure};
@@ -159,6 +159,11 @@ pub struct Args {
     /// process; same rows, a build with --features datafusion).
     #[arg(long, value_enum, default_value_t = Engine::Native)]
     engine: Engine,
+    /// Run on the Ballista cluster whose scheduler is at this address (df://HOST:PORT), started
+    /// with suppress-scheduler and suppress-executor; inputs and --out on storage that every
+    /// executor sees. The outputs are directories of part files (a build with --features ballista).
+    #[arg(long, value_name = "df://HOST:PORT", conflicts_with = "engine")]
+    cluster: Option<String>,
 }
 
 fn config(args: &Args) -> Result<Config, String> {
@@ -222,11 +227,20 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let out = args.out.clone();
     // Held until the run has committed or failed: no other run writes into --out meanwhile.
     let _lock = lock_output(&out, args.wait, args.quiet)?;
-    if args.engine == Engine::Datafusion {
+    if args.engine == Engine::Datafusion || args.cluster.is_some() {
         let started = std::time::Instant::now();
-        run_datafusion(&config, &out, args.threads)?;
+        let engine = match &args.cluster {
+            Some(url) => {
+                run_cluster(&config, &out, args.threads, url)?;
+                format!("Ballista cluster at {url}")
+            }
+            None => {
+                run_datafusion(&config, &out, args.threads)?;
+                "DataFusion engine".to_string()
+            }
+        };
         if !args.quiet {
-            eprintln!("wrote {} in {:.2}s (DataFusion engine)", out.display(), started.elapsed().as_secs_f64());
+            eprintln!("wrote {} in {:.2}s ({engine})", out.display(), started.elapsed().as_secs_f64());
         }
         return Ok(());
     }

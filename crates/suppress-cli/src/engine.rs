@@ -47,36 +47,72 @@ fn options(config: &Config) -> suppress_cluster::Options {
     options
 }
 
-/// Runs the analysis of `config` with DataFusion on `threads` threads (0: one per core) and
-/// writes the outputs into `out`; returns the summary's JSON text.
+/// `--threads`: 0 is one per core.
 #[cfg(feature = "datafusion")]
-pub fn run_datafusion(config: &Config, out: &Path, threads: usize) -> Result<String, Failure> {
-    use anyhow::anyhow;
-    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+fn thread_count(threads: usize) -> usize {
+    if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    }
+}
+
+#[cfg(feature = "datafusion")]
+fn failure(e: suppress_cluster::ClusterError) -> Failure {
+    let usage = matches!(e, suppress_cluster::ClusterError::Usage(_));
+    Failure::new(anyhow::anyhow!(e), usage)
+}
+
+/// Runs `run` on a tokio runtime of `threads` workers.
+#[cfg(feature = "datafusion")]
+fn block_on<T>(threads: usize, run: impl std::future::Future<Output = Result<T, Failure>>) -> Result<T, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .thread_name("suppress-datafusion")
         .enable_all()
         .build()
-        .map_err(|e| Failure::Data(anyhow!("cannot start the DataFusion runtime: {e}")))?;
-    let session = datafusion_session(threads);
-    let options = options(config);
-    let summary = runtime
-        .block_on(suppress_cluster::analyze(&session, &options, out, suppress_cluster::OutputLayout::SingleFile))
-        .map_err(|e| {
-            let usage = matches!(e, suppress_cluster::ClusterError::Usage(_));
-            Failure::new(anyhow!(e), usage)
-        })?;
-    Ok(summary.to_json())
+        .map_err(|e| Failure::Data(anyhow::anyhow!("cannot start the DataFusion runtime: {e}")))?;
+    runtime.block_on(run)
 }
 
+/// Runs the analysis of `config` with DataFusion on `threads` threads (0: one per core) and
+/// writes the outputs into `out`.
 #[cfg(feature = "datafusion")]
-fn datafusion_session(threads: usize) -> suppress_cluster::SessionContext {
-    suppress_cluster::session(threads)
+pub fn run_datafusion(config: &Config, out: &Path, threads: usize) -> Result<(), Failure> {
+    let threads = thread_count(threads);
+    let options = options(config);
+    block_on(threads, async {
+        let ctx = suppress_cluster::session(threads);
+        suppress_cluster::analyze(&ctx, &options, out, suppress_cluster::OutputLayout::SingleFile)
+            .await
+            .map_err(failure)
+    })?;
+    Ok(())
+}
+
+/// Runs the analysis of `config` on the Ballista cluster whose scheduler is at `url`, its
+/// executors writing the outputs into `out` as directories of part files.
+#[cfg(feature = "ballista")]
+pub fn run_cluster(config: &Config, out: &Path, threads: usize, url: &str) -> Result<(), Failure> {
+    let threads = thread_count(threads);
+    let options = options(config);
+    block_on(threads, async {
+        let ctx = suppress_cluster::ballista::remote(url, threads).await.map_err(failure)?;
+        suppress_cluster::analyze(&ctx, &options, out, suppress_cluster::OutputLayout::PartFiles).await.map_err(failure)
+    })?;
+    Ok(())
+}
+
+#[cfg(not(feature = "ballista"))]
+pub fn run_cluster(_: &Config, _: &Path, _: usize, _: &str) -> Result<(), Failure> {
+    Err(Failure::Usage(anyhow::anyhow!(
+        "--cluster: this build of suppress has no Ballista client; build it with \
+         `cargo build --release -p suppress-cli --features ballista`"
+    )))
 }
 
 #[cfg(not(feature = "datafusion"))]
-pub fn run_datafusion(_: &Config, _: &Path, _: usize) -> Result<String, Failure> {
+pub fn run_datafusion(_: &Config, _: &Path, _: usize) -> Result<(), Failure> {
     Err(Failure::Usage(anyhow::anyhow!(
         "--engine datafusion: this build of suppress has only the native engine; build it with \
          `cargo build --release -p suppress-cli --features datafusion`"

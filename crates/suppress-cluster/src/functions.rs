@@ -3,7 +3,7 @@
 //!
 //! Every function is stateless: what a run configures (the default country, the caps) is an
 //! argument, a literal in the plan. Ballista serializes a function call by its name only, so
-//! a scheduler and executors built with [`register`] evaluate the same plan the same way.
+//! a scheduler and executors that know [`all`] evaluate the same plan the same way.
 //!
 //! | function | arguments | result |
 //! |---|---|---|
@@ -17,6 +17,7 @@
 //! | `suppress_micros` | time | whole microseconds since the epoch, toward the past |
 //! | `suppress_flag` | boolean or integer | the flag, null false |
 //! | `suppress_id` | integer | the id as Int64, -1 when above `i64::MAX` |
+//! | `suppress_is_percent` | number | whether it is from 0 to 100 (NaN is not); null stays null |
 //! | `suppress_control_group` | delivery text, channel, profile_id, percent | whether the row is held out |
 //!
 //! The checked address carries its validity in its first byte so that one canonicalization
@@ -31,17 +32,9 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{exec_err, Result};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
-use datafusion::prelude::SessionContext;
 use suppress_model::{
     control_group, AddressState, Canonicalizer, Channel, ConsentAction, CountryCode, QuarantineStatus,
 };
-
-/// Registers every function of this module on `ctx`.
-pub fn register(ctx: &SessionContext) {
-    for udf in all() {
-        ctx.register_udf(udf);
-    }
-}
 
 /// Every function of this module.
 pub fn all() -> Vec<ScalarUDF> {
@@ -56,6 +49,7 @@ pub fn all() -> Vec<ScalarUDF> {
         Kind::Micros,
         Kind::Flag,
         Kind::Id,
+        Kind::IsPercent,
         Kind::ControlGroup,
     ]
     .into_iter()
@@ -75,6 +69,7 @@ enum Kind {
     Micros,
     Flag,
     Id,
+    IsPercent,
     ControlGroup,
 }
 
@@ -91,6 +86,7 @@ impl Kind {
             Kind::Micros => "suppress_micros",
             Kind::Flag => "suppress_flag",
             Kind::Id => "suppress_id",
+            Kind::IsPercent => "suppress_is_percent",
             Kind::ControlGroup => "suppress_control_group",
         }
     }
@@ -105,7 +101,7 @@ impl Kind {
 
     fn return_type(self) -> DataType {
         match self {
-            Kind::IsValid | Kind::Flag | Kind::ControlGroup => DataType::Boolean,
+            Kind::IsValid | Kind::Flag | Kind::IsPercent | Kind::ControlGroup => DataType::Boolean,
             Kind::Micros | Kind::Id => DataType::Int64,
             _ => DataType::Utf8,
         }
@@ -154,6 +150,11 @@ impl ScalarUDFImpl for Function {
             Kind::Micros => micros(&arrays[0])?,
             Kind::Flag => flags(&arrays[0])?,
             Kind::Id => ids(&arrays[0])?,
+            Kind::IsPercent => {
+                let values = cast(&arrays[0], &DataType::Float64)?;
+                let values = values.as_primitive::<datafusion::arrow::datatypes::Float64Type>();
+                Arc::new(values.iter().map(|v| v.map(|v| (0.0..=100.0).contains(&v))).collect::<BooleanArray>())
+            }
             Kind::ControlGroup => control_groups(&arrays)?,
         };
         Ok(ColumnarValue::Array(result))

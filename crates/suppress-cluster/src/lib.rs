@@ -13,6 +13,8 @@
 //!   derived from them and committed all or nothing.
 //! - [`ClusterError`]: why a run stopped.
 
+#[cfg(feature = "ballista")]
+pub mod ballista;
 mod error;
 mod functions;
 mod options;
@@ -26,5 +28,5 @@ mod tables;
 pub use datafusion::prelude::SessionContext;
 pub use error::ClusterError;
 pub use options::Options;
-pub use run::{analyze, register_functions, session, OutputLayout, EXCLUSIONS, RECIPIENTS, SUMMARY};
+pub use run::{all_functions, analyze, register_functions, session, OutputLayout, EXCLUSIONS, RECIPIENTS, SUMMARY};
 pub use summary::{DeliveryLine, Summary};

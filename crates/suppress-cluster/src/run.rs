@@ -22,10 +22,18 @@ pub const RECIPIENTS: &str = "recipients.parquet";
 pub const EXCLUSIONS: &str = "exclusions.parquet";
 pub const SUMMARY: &str = "summary.json";
 
-/// Registers every function the plan calls on `ctx` (a client, a scheduler or an executor).
+/// Every function the plan calls.
+pub fn all_functions() -> Vec<datafusion::logical_expr::ScalarUDF> {
+    let mut all = functions::all();
+    all.push(pressure::udf());
+    all
+}
+
+/// Registers every function the plan calls on `ctx`.
 pub fn register_functions(ctx: &SessionContext) {
-    functions::register(ctx);
-    ctx.register_udf(pressure::udf());
+    for udf in all_functions() {
+        ctx.register_udf(udf);
+    }
 }
 
 /// How the outputs are written.
@@ -293,9 +301,19 @@ impl Drop for Staging {
     }
 }
 
+/// The session settings every run needs, on `threads` partitions.
+///
+/// Statistics are not collected: Parquet leaves NaN out of a float column's min and max, and
+/// DataFusion 55 then takes a column whose min equals its max for a constant, so a NaN
+/// `control_percent` would read as a number (apache/datafusion#24804 prevents pruning with
+/// NaNs, open as of this release).
+pub fn configure(config: datafusion::prelude::SessionConfig, threads: usize) -> datafusion::prelude::SessionConfig {
+    config.with_target_partitions(threads.max(1)).with_collect_statistics(false)
+}
+
 /// A DataFusion session for one run on `threads` partitions, with the plan's functions.
 pub fn session(threads: usize) -> SessionContext {
-    let config = datafusion::prelude::SessionConfig::new().with_target_partitions(threads.max(1));
+    let config = configure(datafusion::prelude::SessionConfig::new(), threads);
     let ctx = SessionContext::new_with_config(config);
     register_functions(&ctx);
     ctx

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use suppress_analyze::{parse_as_of, parse_instant, Config, Plan};
+use suppress_cluster::OutputLayout;
 use suppress_gen::{generate, GenConfig, IdShape, TargetOrder};
 use suppress_model::pressure::Cap;
 use suppress_model::{Canonicalizer, CountryCode};
@@ -78,7 +79,21 @@ fn delivery_lines(summary: &Value) -> std::collections::BTreeMap<(String, String
         .collect()
 }
 
+/// Where the plan runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    /// DataFusion in this process.
+    DataFusion,
+    /// An in-process Ballista cluster (a scheduler and an executor, over gRPC).
+    #[cfg(feature = "ballista")]
+    Standalone,
+}
+
 fn compare(case: Case) {
+    compare_on(case, Engine::DataFusion)
+}
+
+fn compare_on(case: Case, engine: Engine) {
     let data = tempfile::tempdir().unwrap();
     let mut gen = GenConfig::new(case.profiles, case.seed);
     if case.random_ids {
@@ -91,15 +106,22 @@ fn compare(case: Case) {
     Plan::open(config.clone()).unwrap().execute(Some(native.path())).unwrap();
     let cluster = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let ctx = suppress_cluster::session(case.threads);
+    let options = cluster_options(&config);
     runtime
-        .block_on(suppress_cluster::analyze(
-            &ctx,
-            &cluster_options(&config),
-            cluster.path(),
-            suppress_cluster::OutputLayout::SingleFile,
-        ))
-        .unwrap_or_else(|e| panic!("{case:?}: {e}"));
+        .block_on(async {
+            match engine {
+                Engine::DataFusion => {
+                    let ctx = suppress_cluster::session(case.threads);
+                    suppress_cluster::analyze(&ctx, &options, cluster.path(), OutputLayout::SingleFile).await
+                }
+                #[cfg(feature = "ballista")]
+                Engine::Standalone => {
+                    let ctx = suppress_cluster::ballista::standalone(case.threads).await?;
+                    suppress_cluster::analyze(&ctx, &options, cluster.path(), OutputLayout::PartFiles).await
+                }
+            }
+        })
+        .unwrap_or_else(|e| panic!("{case:?} on {engine:?}: {e}"));
 
     let (expected, got) = (read_outputs(native.path()), read_outputs(cluster.path()));
     assert_eq!(expected.len(), got.len(), "{case:?}: row count");
@@ -144,4 +166,28 @@ fn propagated_optouts_and_caps_with_history() {
 #[test]
 fn quarantine_only_one_partition() {
     compare(Case { seed: 4, profiles: 2000, propagate: true, caps: &["all:2/2d"], threads: 1, ..Case::default() });
+}
+
+/// The in-process Ballista cluster gives the same rows: every table, two seeds, with and
+/// without `--propagate-optout` and caps.
+#[cfg(feature = "ballista")]
+#[test]
+fn a_standalone_ballista_cluster_gives_the_native_rows() {
+    compare_on(
+        Case { seed: 5, profiles: 2000, consent: true, exported_at: true, threads: 2, ..Case::default() },
+        Engine::Standalone,
+    );
+    compare_on(
+        Case {
+            seed: 6,
+            profiles: 2000,
+            random_ids: true,
+            consent: true,
+            propagate: true,
+            caps: &["email:1/7d", "all:3/30d"],
+            threads: 2,
+            ..Case::default()
+        },
+        Engine::Standalone,
+    );
 }

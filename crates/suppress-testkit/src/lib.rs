@@ -59,11 +59,27 @@ fn string_at(batch: &RecordBatch, name: &str, i: usize) -> Option<String> {
     col.is_valid(i).then(|| col.value(i).to_string())
 }
 
-/// Both outputs of a run in `dir`, as one sorted list (kept rows have reason "kept").
+/// The Parquet files of an output: the file itself, or the part files of a directory (as a
+/// cluster writes them), in name order.
+fn output_files(path: &Path) -> Vec<std::path::PathBuf> {
+    if !path.is_dir() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files: Vec<_> = std::fs::read_dir(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Both outputs of a run in `dir`, as one sorted list (kept rows have reason "kept"). An
+/// output may be one file or a directory of part files.
 pub fn read_outputs(dir: &Path) -> Vec<OutRow> {
     let mut rows = Vec::new();
     for (file, has_reason) in [("recipients.parquet", false), ("exclusions.parquet", true)] {
-        for batch in read_batches(&dir.join(file)) {
+        for batch in output_files(&dir.join(file)).iter().flat_map(|f| read_batches(f)) {
             let ids =
                 batch.column_by_name("profile_id").expect("profile_id").as_primitive::<arrow::datatypes::Int64Type>();
             for i in 0..batch.num_rows() {
