@@ -12,6 +12,8 @@ use suppress_model::pressure::Cap;
 use suppress_model::{Canonicalizer, CountryCode};
 use suppress_testkit::read_outputs;
 
+mod common;
+
 const AS_OF: &str = "2026-11-01T00:00:00Z";
 const EXPORTED_AT: &str = "2026-10-31T00:00:00Z";
 
@@ -48,21 +50,6 @@ fn native_config(dir: &Path, case: &Case) -> Config {
     config.canonicalizer = Canonicalizer::new(Some(CountryCode::parse("33").unwrap()));
     config.propagate_optout = case.propagate;
     config
-}
-
-fn cluster_options(config: &Config) -> suppress_cluster::Options {
-    let mut options =
-        suppress_cluster::Options::new(config.profiles.clone(), config.targets.clone(), config.as_of_micros());
-    options.quarantine = config.quarantine.clone();
-    options.deliveries = config.deliveries.clone();
-    options.subscriptions = config.subscriptions.clone();
-    options.consent = config.consent.clone();
-    options.history = config.history.clone();
-    options.exported_at = config.exported_at_micros();
-    options.caps = config.caps.clone();
-    options.default_country = config.canonicalizer.default_country;
-    options.propagate_optout = config.propagate_optout;
-    options
 }
 
 fn summary(dir: &Path) -> Value {
@@ -106,7 +93,7 @@ fn compare_on(case: Case, engine: Engine) {
     Plan::open(config.clone()).unwrap().execute(Some(native.path())).unwrap();
     let cluster = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let options = cluster_options(&config);
+    let options = common::options(&config);
     runtime
         .block_on(async {
             match engine {

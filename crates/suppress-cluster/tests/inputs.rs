@@ -11,25 +11,9 @@ use suppress_analyze::{parse_as_of, Config, Plan};
 use suppress_model::{Canonicalizer, Channel, CountryCode};
 use suppress_testkit::{bools, i64s, read_outputs, utf8, write_table};
 
-const AS_OF: &str = "2026-11-01T00:00:00Z";
+mod common;
 
-fn options(config: &Config) -> suppress_cluster::Options {
-    let mut options =
-        suppress_cluster::Options::new(config.profiles.clone(), config.targets.clone(), config.as_of_micros());
-    options.quarantine = config.quarantine.clone();
-    options.deliveries = config.deliveries.clone();
-    options.subscriptions = config.subscriptions.clone();
-    options.consent = config.consent.clone();
-    options.history = config.history.clone();
-    options.exported_at = config.exported_at_micros();
-    options.caps = config.caps.clone();
-    options.channel = config.channel;
-    options.default_country = config.canonicalizer.default_country;
-    options.propagate_optout = config.propagate_optout;
-    options.skip_bad_rows = config.skip_bad_rows;
-    options.allow_missing_optout = config.allow_missing_optout;
-    options
-}
+const AS_OF: &str = "2026-11-01T00:00:00Z";
 
 fn run_cluster(options: &suppress_cluster::Options, out: &Path) -> Result<serde_json::Value, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -53,7 +37,7 @@ fn both(config: Config, expect_failure: Option<(&Path, &[&str])>) -> Result<serd
     let native = tempfile::tempdir().unwrap();
     let cluster = tempfile::tempdir().unwrap();
     let native_run = Plan::open(config.clone()).and_then(|plan| plan.execute(Some(native.path())));
-    let got = run_cluster(&options(&config), cluster.path());
+    let got = run_cluster(&common::options(&config), cluster.path());
     match (native_run, expect_failure) {
         (Ok(_), None) => {
             let summary_df = got.clone().unwrap_or_else(|e| panic!("DataFusion failed where native did not: {e}"));
@@ -190,8 +174,7 @@ fn sms_with_dates_maps_and_a_missing_optout_column() {
         ],
     );
     config.profiles = profiles.clone();
-    let mut options = options(&config);
-    options.columns.insert(("targets".into(), "profile_id".into()), "recipient".into());
+    let mut options = common::options(&config);
     let out = tempfile::tempdir().unwrap();
     let message = run_cluster(&options, out.path()).unwrap_err();
     assert!(message.contains(&profiles.display().to_string()) && message.contains("optout_sms"), "{message}");

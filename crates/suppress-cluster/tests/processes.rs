@@ -15,6 +15,8 @@ use suppress_gen::{generate, GenConfig};
 use suppress_model::{Canonicalizer, CountryCode};
 use suppress_testkit::read_outputs;
 
+mod common;
+
 /// A free TCP port on localhost (free when asked; the processes bind it right after).
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -114,19 +116,6 @@ fn config(data: &Path) -> Config {
     config
 }
 
-fn options(config: &Config) -> suppress_cluster::Options {
-    let mut options =
-        suppress_cluster::Options::new(config.profiles.clone(), config.targets.clone(), config.as_of_micros());
-    options.quarantine = config.quarantine.clone();
-    options.deliveries = config.deliveries.clone();
-    options.subscriptions = config.subscriptions.clone();
-    options.consent = config.consent.clone();
-    options.exported_at = config.exported_at_micros();
-    options.default_country = config.canonicalizer.default_country;
-    options.propagate_optout = config.propagate_optout;
-    options
-}
-
 /// Runs the analysis on the cluster at `port`, as `suppress analyze --cluster` does.
 fn run_on_cluster(port: u16, options: &suppress_cluster::Options, out: &Path) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -157,7 +146,7 @@ fn a_scheduler_and_two_executors_give_the_native_rows_even_when_one_is_killed() 
 
     let mut cluster = start_cluster(dir.path(), 2);
     let out = dir.path().join("cluster");
-    run_on_cluster(cluster.scheduler_port, &options(&config), &out).unwrap();
+    run_on_cluster(cluster.scheduler_port, &common::options(&config), &out).unwrap();
     assert_eq!(read_outputs(&out), expected, "two executors");
 
     // Kill one executor as soon as the run has started (a second after the client connects):
@@ -169,7 +158,7 @@ fn a_scheduler_and_two_executors_give_the_native_rows_even_when_one_is_killed() 
         drop(victim);
     });
     let out = dir.path().join("cluster-after-kill");
-    let result = run_on_cluster(cluster.scheduler_port, &options(&config), &out);
+    let result = run_on_cluster(cluster.scheduler_port, &common::options(&config), &out);
     killer.join().unwrap();
     let logs: String = ["scheduler.log", "executor-0.log", "executor-1.log"]
         .iter()
