@@ -234,8 +234,9 @@ fn running_out_of_memory_is_one_line_and_exit_1_with_the_previous_outputs_untouc
             with_address_space(Command::new(env!("CARGO_BIN_EXE_suppress")).arg("--version"), mb << 20).status.success()
         })
         .expect("the binary runs within 1.5 GB");
-    // From too little to start the run to enough: every outcome on the way is clean.
-    for mb in (loads + 30..=loads + 900).step_by(30) {
+    // From too little to start the run to enough, in steps small enough not to jump over the
+    // limits at which an allocation fails mid-run: every outcome on the way is clean.
+    for mb in (loads..=loads + 900).step_by(10) {
         let run = with_address_space(&mut analyze(&inputs, &out, &["--threads", "2"]), mb << 20);
         let text = stderr(&run);
         assert!(!text.contains("panicked") && !text.contains("backtrace"), "{mb} MB: {text}");
