@@ -34,6 +34,26 @@ pub struct Shape<'a> {
 /// The query whose rows are the outcomes: `delivery_id`, `channel`, `profile_id`, `reason`
 /// (number, null when kept), `address`, `cap` (with reason 11: the index of the cap).
 pub fn outcomes(options: &Options, shape: &Shape) -> String {
+    // 9. Reason 12 and the output address (null for reasons 1–5).
+    with_steps(
+        options,
+        shape,
+        "SELECT delivery_id, channel, profile_id, \
+         CASE WHEN reason IS NULL AND suppress_control_group(delivery_id, channel, profile_id, control_percent) \
+         THEN 12 ELSE reason END AS reason, \
+         CASE WHEN reason <= 5 THEN NULL ELSE address END AS address, cap FROM pressure_decided",
+    )
+}
+
+/// `query` over the steps of the analysis (each a common table expression it may name:
+/// `effective`, `verdicts`, `optout_addresses`, ...); DataFusion plans only those it reads.
+pub fn with_steps(options: &Options, shape: &Shape, query: &str) -> String {
+    let with: Vec<String> = steps(options, shape).iter().map(|(name, sql)| format!("{name} AS ({sql})")).collect();
+    format!("WITH {} {query}", with.join(",\n"))
+}
+
+/// Steps 1–8, in order.
+fn steps(options: &Options, shape: &Shape) -> Vec<(&'static str, String)> {
     let mut steps: Vec<(&str, String)> = Vec::new();
     let channels = shape.channels;
     let as_of = options.as_of;
@@ -269,12 +289,5 @@ pub fn outcomes(options: &Options, shape: &Shape) -> String {
             .to_string()
     };
     steps.push(("pressure_decided", after_pressure));
-
-    // 9. Reason 12 and the output address (null for reasons 1–5).
-    let query = "SELECT delivery_id, channel, profile_id, \
-         CASE WHEN reason IS NULL AND suppress_control_group(delivery_id, channel, profile_id, control_percent) \
-         THEN 12 ELSE reason END AS reason, \
-         CASE WHEN reason <= 5 THEN NULL ELSE address END AS address, cap FROM pressure_decided";
-    let with: Vec<String> = steps.iter().map(|(name, sql)| format!("{name} AS ({sql})")).collect();
-    format!("WITH {} {query}", with.join(",\n"))
+    steps
 }

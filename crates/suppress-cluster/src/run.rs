@@ -67,7 +67,7 @@ pub async fn analyze(
     }
     let mut inputs: BTreeMap<&'static str, Input> = BTreeMap::new();
     for table in tables::TABLES {
-        if let Some(input) = tables::register(ctx, options, table).await? {
+        if let Some(input) = tables::register(ctx, options, table)? {
             inputs.insert(table, input);
         }
     }
@@ -213,10 +213,23 @@ pub async fn analyze(
             excluded_per_cap[cap] += n;
         }
     }
+    let consent = inputs.get("consent").map_or((0, 0), |c| (c.files.rows, c.bad_rows.values().sum()));
+    let details = crate::details::count(ctx, options, &shape, consent.0, consent.1).await?;
     lap("summarize", &mut timings);
     timings.push(("total".into(), started.elapsed().as_millis() as u64));
 
-    let summary = Summary::assemble(options, &inputs, warnings, &properties, unused, lines, &excluded_per_cap, timings);
+    let run = crate::summary::Run {
+        options,
+        threads: ctx.state().config().target_partitions(),
+        inputs: &inputs,
+        warnings,
+        details,
+        properties: &properties,
+        unused_deliveries: unused,
+        excluded_per_cap: &excluded_per_cap,
+        timings,
+    };
+    let summary = Summary::assemble(run, lines);
     std::fs::write(staging.path.join(SUMMARY), summary.to_json()).map_err(io(&staging.path.join(SUMMARY)))?;
     staging.commit(out, &[RECIPIENTS, EXCLUSIONS, SUMMARY])?;
     Ok(summary)

@@ -1,5 +1,5 @@
-//! `summary.json` of a DataFusion run: the same keys as the native engine's for what both
-//! compute (inputs' rows and bad rows, per-delivery outcomes, totals, caps), plus `engine`.
+//! `summary.json` of a DataFusion run: the native engine's keys and figures (inputs, options,
+//! per-delivery outcomes, totals, consent, caps), plus `engine`.
 //! Deliveries are listed in (delivery_id, channel) order: the cluster does not keep the order
 //! in which the targets first named them.
 
@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 use suppress_model::Reason;
 
+use crate::details::Details;
 use crate::run::DeliveryProperties;
 use crate::tables::Input;
 use crate::Options;
@@ -50,23 +51,43 @@ pub struct Summary {
     pub deliveries: BTreeMap<(String, String), DeliveryLine>,
 }
 
+/// What a run hands the summary, besides its per-delivery counts.
+pub(crate) struct Run<'a> {
+    pub options: &'a Options,
+    pub threads: usize,
+    pub inputs: &'a BTreeMap<&'static str, Input>,
+    pub warnings: Vec<String>,
+    pub details: Details,
+    pub properties: &'a BTreeMap<String, DeliveryProperties>,
+    pub unused_deliveries: usize,
+    pub excluded_per_cap: &'a [u64],
+    pub timings: Vec<(String, u64)>,
+}
+
+/// The tables in the order the native engine lists `--map`'s columns (its `TableKind` order).
+const MAP_ORDER: [&str; 8] =
+    ["profiles", "quarantine", "targets", "deliveries", "subscriptions", "consent", "history", "log"];
+
 impl Summary {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn assemble(
-        options: &Options,
-        inputs: &BTreeMap<&'static str, Input>,
-        warnings: Vec<String>,
-        properties: &BTreeMap<String, DeliveryProperties>,
-        unused_deliveries: usize,
-        deliveries: BTreeMap<(String, String), DeliveryLine>,
-        excluded_per_cap: &[u64],
-        timings: Vec<(String, u64)>,
-    ) -> Summary {
+    pub(crate) fn assemble(run: Run, deliveries: BTreeMap<(String, String), DeliveryLine>) -> Summary {
+        let Run {
+            options,
+            threads,
+            inputs,
+            mut warnings,
+            mut details,
+            properties,
+            unused_deliveries,
+            excluded_per_cap,
+            timings,
+        } = run;
         let mut tables = Map::new();
         for (name, input) in inputs {
             let mut table = Map::new();
             table.insert("path".into(), json!(input.path.display().to_string()));
-            table.insert("rows".into(), json!(input.rows));
+            table.insert("files".into(), json!(input.files.order.len()));
+            table.insert("bytes".into(), json!(input.files.bytes));
+            table.insert("rows".into(), json!(input.files.rows));
             table.insert("bad_rows".into(), json!(input.bad_rows));
             match *name {
                 "targets" => {
@@ -77,8 +98,22 @@ impl Summary {
                 }
                 _ => {}
             }
+            if let Some(figures) = details.tables.remove(name) {
+                table.extend(figures);
+            }
             tables.insert(name.to_string(), Value::Object(table));
         }
+        warnings.append(&mut details.warnings);
+        let column_map: Vec<String> = MAP_ORDER
+            .iter()
+            .flat_map(|t| {
+                options
+                    .columns
+                    .iter()
+                    .filter(move |((table, _), _)| table == t)
+                    .map(|((t, n), c)| format!("{t}.{n}={c}"))
+            })
+            .collect();
         let mut totals = DeliveryLine::default();
         let lines: Vec<Value> = deliveries
             .iter()
@@ -110,10 +145,15 @@ impl Summary {
                 "propagate_optout": options.propagate_optout,
                 "skip_bad_rows": options.skip_bad_rows,
                 "allow_missing_optout": options.allow_missing_optout,
+                "column_map": column_map,
+                "threads": threads,
             },
             "deliveries": lines,
             "totals": Value::Object(totals.to_json()),
         });
+        if let Some(consent) = details.consent {
+            json["consent"] = consent;
+        }
         if !options.caps.is_empty() {
             let caps: Vec<Value> = options
                 .caps
@@ -137,7 +177,7 @@ impl Summary {
 }
 
 /// Whole microseconds since the epoch as RFC 3339 UTC, as the native summary writes times.
-fn time_text(micros: i64) -> String {
+pub(crate) fn time_text(micros: i64) -> String {
     chrono::DateTime::from_timestamp_micros(micros)
         .map_or_else(|| micros.to_string(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }

@@ -47,6 +47,17 @@ pub enum LoadError {
     BadRow { path: PathBuf, column: String, row: u64, problem: BadValue },
 }
 
+impl From<suppress_model::layout::LayoutError> for LoadError {
+    fn from(e: suppress_model::layout::LayoutError) -> LoadError {
+        use suppress_model::layout::LayoutError;
+        match e {
+            LayoutError::Open { path, source } => LoadError::Open { path, source },
+            LayoutError::EmptyDirectory { path } => LoadError::EmptyDirectory { path },
+            LayoutError::Partition { path, message } => LoadError::Partition { path, message },
+        }
+    }
+}
+
 impl LoadError {
     /// True for errors about the command line rather than file contents (exit code 2).
     pub fn is_usage(&self) -> bool {

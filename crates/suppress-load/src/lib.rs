@@ -19,13 +19,12 @@
 pub mod column;
 mod error;
 mod mapping;
-mod partitions;
 pub mod phases;
 mod scan;
 mod source;
 
 pub use error::{panic_message, BadValue, LoadError};
 pub use mapping::{ColumnNames, Preset, TableKind};
-pub use partitions::Partition;
 pub use scan::Batch;
 pub use source::{ColumnSizes, ColumnSpec, ParquetFile, Table};
+pub use suppress_model::layout::Partition;

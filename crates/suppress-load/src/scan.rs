@@ -8,8 +8,8 @@ use parquet::arrow::ProjectionMask;
 use rayon::prelude::*;
 
 use crate::column::{DeliveryIdColumn, FlagColumn, IdColumn, IntegerColumn, NumberColumn, StrColumn, TimeColumn};
-use crate::partitions::Partition;
 use crate::{ColumnSpec, LoadError, ParquetFile, Table};
+use suppress_model::layout::Partition;
 
 /// Rows per decoded batch: large enough to amortize per-batch work, small enough for cache.
 const BATCH_ROWS: usize = 32 * 1024;
@@ -137,20 +137,12 @@ fn partition_strings(partition: &Partition, rows: usize) -> ArrayRef {
     std::sync::Arc::new(builder.finish())
 }
 
-/// A partition column read as an id column: null, or its value when all ASCII digits.
+/// A partition column read as an id column: null, or its value when all ASCII digits
+/// ([`Partition::id_value`]: digits beyond 64 bits are an id out of range).
 fn partition_ids(partition: &Partition, rows: usize) -> Option<IdColumn> {
-    let array: ArrayRef = match &partition.value {
+    let array: ArrayRef = match partition.id_value()? {
         None => std::sync::Arc::new(arrow::array::Int64Array::new_null(rows)),
-        Some(text) => {
-            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            // Digits beyond i64 are an id out of range, as in an unsigned column.
-            match text.parse::<u64>() {
-                Ok(v) => std::sync::Arc::new(arrow::array::UInt64Array::from_value(v, rows)),
-                Err(_) => std::sync::Arc::new(arrow::array::UInt64Array::from_value(u64::MAX, rows)),
-            }
-        }
+        Some(v) => std::sync::Arc::new(arrow::array::UInt64Array::from_value(v, rows)),
     };
     IdColumn::try_new(&array).ok()
 }

@@ -9,7 +9,8 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use bytes::Bytes;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 
-use crate::partitions::{partitions_of, Partition};
+use suppress_model::layout::{table_files, Partition};
+
 use crate::LoadError;
 
 /// One column a scan needs: its contract name and the name it has in the files.
@@ -181,26 +182,11 @@ impl Table {
     /// `_temporary/` or `.staging/`, are skipped), with the hive partition columns of their
     /// `KEY=VALUE` folders.
     pub fn open(path: &Path) -> Result<Table, LoadError> {
-        let meta = std::fs::metadata(path).map_err(|source| LoadError::Open { path: path.into(), source })?;
-        let is_dir = meta.is_dir();
-        let paths = if is_dir {
-            let mut found = Vec::new();
-            collect_parquet_files(path, &mut found)?;
-            if found.is_empty() {
-                return Err(LoadError::EmptyDirectory { path: path.into() });
-            }
-            found.sort();
-            found
-        } else {
-            vec![path.to_path_buf()]
-        };
-        let files = paths
-            .iter()
-            .map(|p| {
-                let mut file = ParquetFile::open(p)?;
-                if is_dir {
-                    file.partitions = partitions_of(path, p)?;
-                }
+        let files = table_files(path)?
+            .into_iter()
+            .map(|listed| {
+                let mut file = ParquetFile::open(&listed.path)?;
+                file.partitions = listed.partitions;
                 Ok(file)
             })
             .collect::<Result<_, LoadError>>()?;
@@ -264,27 +250,6 @@ impl Table {
         }
         Ok(())
     }
-}
-
-fn collect_parquet_files(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Open { path: dir.into(), source })?;
-    for entry in entries {
-        let entry = entry.map_err(|source| LoadError::Open { path: dir.into(), source })?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || name.starts_with('_') {
-            continue;
-        }
-        let path = entry.path();
-        let kind = entry.file_type().map_err(|source| LoadError::Open { path: path.clone(), source })?;
-        let is_dir = kind.is_dir() || (kind.is_symlink() && path.is_dir());
-        if is_dir {
-            collect_parquet_files(&path, found)?;
-        } else if name.to_ascii_lowercase().ends_with(".parquet") {
-            found.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Sizes of some columns of a table, from its footers ([`Table::column_sizes`]).

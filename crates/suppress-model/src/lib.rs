@@ -9,15 +9,18 @@
 //! - [`Outcome`]: the outcomes of the delivery log, their aliases and same-instant order.
 //! - [`address`]: canonical forms and validity of email, phone, token and postal addresses.
 //! - [`ascii`]: the contract's exact notion of ASCII whitespace, trimming and name matching.
+//! - [`layout`]: which Parquet files a table path stands for, and their hive partition columns.
 //!
-//! Everything here is a pure function of its arguments, so every rule can be unit-tested
-//! without Parquet files and shared by the engine and by test reference implementations.
+//! Everything here but [`layout`] (which lists directories) is a pure function of its
+//! arguments, so every rule can be unit-tested without Parquet files and shared by both engines
+//! and by test reference implementations.
 
 pub mod address;
 pub mod ascii;
 mod channel;
 pub mod consent;
 pub mod control_group;
+pub mod layout;
 mod outcome;
 pub mod pressure;
 mod reason;

@@ -1,7 +1,8 @@
 //! A real cluster on this machine: `suppress-scheduler` and two `suppress-executor` processes
-//! on localhost, a run through the client (what `suppress analyze --cluster` does), the native
-//! engine's rows; then the same run with one executor killed while it runs, which Ballista must
-//! survive by running the lost tasks again.
+//! on localhost, and `suppress analyze --cluster df://127.0.0.1:PORT` giving the native
+//! engine's rows and summary; then the same run with one executor killed while it runs, which
+//! Ballista must survive by running the lost tasks again. Built and run with `--features
+//! ballista` (as `.ci/run` does).
 #![cfg(feature = "ballista")]
 
 use std::net::TcpListener;
@@ -9,13 +10,11 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use suppress_analyze::{parse_as_of, parse_instant, Config, Plan};
-use suppress_cluster::OutputLayout;
-use suppress_gen::{generate, GenConfig};
-use suppress_model::{Canonicalizer, CountryCode};
 use suppress_testkit::read_outputs;
 
 mod common;
+
+use common::{p, stderr};
 
 /// A free TCP port on localhost (free when asked; the processes bind it right after).
 fn free_port() -> u16 {
@@ -103,63 +102,81 @@ fn start_cluster(dir: &Path, executors: usize) -> Cluster {
     Cluster { scheduler_port, executors, _scheduler: scheduler }
 }
 
-fn config(data: &Path) -> Config {
-    let mut config = Config::new(data.join("profiles.parquet"), data.join("targets.parquet"));
-    config.quarantine = Some(data.join("quarantine.parquet"));
-    config.deliveries = Some(data.join("deliveries.parquet"));
-    config.subscriptions = Some(data.join("subscriptions.parquet"));
-    config.consent = Some(data.join("consent.parquet"));
-    config.exported_at = Some(parse_instant("--exported-at", "2026-10-31T00:00:00Z").unwrap());
-    config.as_of = parse_as_of("2026-11-01T00:00:00Z").unwrap();
-    config.canonicalizer = Canonicalizer::new(Some(CountryCode::parse("33").unwrap()));
-    config.propagate_optout = true;
-    config
+/// `suppress analyze` on every table `suppress gen` wrote into `data`, with `--exported-at` and
+/// `--propagate-optout`, and `extra` (the engine).
+fn analyze(data: &Path, out: &Path, extra: &[&str]) -> std::process::Child {
+    let table = |name: &str| p(&data.join(format!("{name}.parquet"))).to_string();
+    let mut args: Vec<String> = vec!["analyze".into()];
+    for name in ["profiles", "targets", "quarantine", "deliveries", "subscriptions", "consent"] {
+        args.extend([format!("--{name}"), table(name)]);
+    }
+    args.extend(
+        ["--exported-at", "2026-10-31T00:00:00Z", "--as-of", "2026-11-01T00:00:00Z", "--default-country", "33"]
+            .map(String::from),
+    );
+    args.extend(["--propagate-optout", "-q", "--threads", "2", "--out", p(out)].map(String::from));
+    args.extend(extra.iter().map(|a| a.to_string()));
+    Command::new(env!("CARGO_BIN_EXE_suppress"))
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run suppress")
 }
 
-/// Runs the analysis on the cluster at `port`, as `suppress analyze --cluster` does.
-fn run_on_cluster(port: u16, options: &suppress_cluster::Options, out: &Path) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    runtime.block_on(async {
-        let ctx = suppress_cluster::ballista::remote(&format!("df://127.0.0.1:{port}"), 2)
-            .await
-            .map_err(|e| e.to_string())?;
-        // A task that panics in an executor is never reported and its job never ends: fail
-        // the test instead of hanging.
-        let run = suppress_cluster::analyze(&ctx, options, out, OutputLayout::PartFiles);
-        match tokio::time::timeout(Duration::from_secs(600), run).await {
-            Ok(result) => result.map(|_| ()).map_err(|e| e.to_string()),
-            Err(_) => Err("no result in 10 minutes".into()),
+/// Waits for `child`; a run that does not end in 10 minutes (a task that panics in a Ballista
+/// 55 executor is never reported and its job never ends) is killed and fails the test.
+fn finish(mut child: std::process::Child, what: &str) -> Result<(), String> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            return match status.success() {
+                true => Ok(()),
+                false => Err(format!("{what}: {status}: {}", stderr(&out))),
+            };
         }
-    })
+        if started.elapsed() > Duration::from_secs(600) {
+            let _ = child.kill();
+            return Err(format!("{what}: no result in 10 minutes"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
 }
 
 #[test]
 fn a_scheduler_and_two_executors_give_the_native_rows_even_when_one_is_killed() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    generate(&data, &GenConfig::new(20_000, 11)).unwrap();
-    let config = config(&data);
+    let gen = common::suppress(&["gen", "--out", p(&data), "--profiles", "20000", "--seed", "11"]);
+    assert!(gen.status.success(), "{}", stderr(&gen));
     let native = dir.path().join("native");
-    Plan::open(config.clone()).unwrap().execute(Some(&native)).unwrap();
+    finish(analyze(&data, &native, &[]), "native").unwrap();
     let expected = read_outputs(&native);
 
     let mut cluster = start_cluster(dir.path(), 2);
+    let url = format!("df://127.0.0.1:{}", cluster.scheduler_port);
     let out = dir.path().join("cluster");
-    run_on_cluster(cluster.scheduler_port, &common::options(&config), &out).unwrap();
+    finish(analyze(&data, &out, &["--cluster", &url]), "--cluster").unwrap();
+    assert!(out.join("recipients.parquet").is_dir(), "the executors write directories of part files");
     assert_eq!(read_outputs(&out), expected, "two executors");
+    let (n, c) = (summary(&native), summary(&out));
+    for key in ["totals", "inputs", "consent", "warnings"] {
+        assert_eq!(n[key], c[key], "summary.json: {key}");
+    }
 
-    // Kill one executor as soon as the run has started (a second after the client connects):
-    // its running and finished-but-unfetched tasks are lost, and the scheduler must run them
-    // again on the other.
+    // Kill one executor as soon as the run has started: its running and finished-but-unfetched
+    // tasks are lost, and the scheduler must run them again on the other.
     let victim = cluster.executors.remove(0);
-    let killer = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(1500));
-        drop(victim);
-    });
     let out = dir.path().join("cluster-after-kill");
-    let result = run_on_cluster(cluster.scheduler_port, &common::options(&config), &out);
-    killer.join().unwrap();
+    let run = analyze(&data, &out, &["--cluster", &url]);
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(victim);
+    let result = finish(run, "--cluster with an executor killed");
     let logs: String = ["scheduler.log", "executor-0.log", "executor-1.log"]
         .iter()
         .map(|f| format!("--- {f}\n{}", std::fs::read_to_string(dir.path().join(f)).unwrap_or_default()))

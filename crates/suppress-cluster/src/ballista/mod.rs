@@ -5,7 +5,10 @@
 //! runs a stage must know our functions: the client registers them on its context, the
 //! scheduler builds its sessions with them ([`session_state`]), and the executors look them up
 //! in [`function_registry`]. The stock `ballista-scheduler` and `ballista-executor` images do
-//! not know them; `suppress-scheduler` and `suppress-executor` are those binaries with them.
+//! not know them; `suppress-scheduler` and `suppress-executor` are those binaries with them
+//! ([`processes`]).
+
+mod processes;
 
 use std::sync::Arc;
 
@@ -17,6 +20,8 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::error::{engine, ClusterError};
 use crate::run::{all_functions, register_functions};
+
+pub use processes::{executor_main, scheduler_main};
 
 /// The executors' registry: DataFusion's functions and ours.
 pub fn function_registry() -> BallistaFunctionRegistry {
