@@ -105,8 +105,11 @@ pub fn listing_table(
     let urls = files
         .iter()
         .map(|file| {
-            // A URL, not a path: DataFusion would read `*`, `?` or `[` in a path as a glob.
-            let url = url::Url::from_file_path(file)
+            // A URL, not a path: DataFusion would read `*`, `?` or `[` in a path as a glob. Its
+            // object store takes neither a relative path nor `..`: the path is made canonical.
+            let absolute =
+                std::fs::canonicalize(file).map_err(|e| ClusterError::Data(format!("{}: {e}", file.display())))?;
+            let url = url::Url::from_file_path(&absolute)
                 .map_err(|()| ClusterError::Usage(format!("{}: not an absolute path", file.display())))?;
             ListingTableUrl::try_new(url, None).map_err(engine(file.display().to_string()))
         })
