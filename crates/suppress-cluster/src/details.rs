@@ -12,6 +12,7 @@ use suppress_model::Channel;
 use crate::error::ClusterError;
 use crate::plan::{self, Shape};
 use crate::sql::{collect_rows, text_literal};
+use crate::tables::Input;
 use crate::Options;
 
 /// Table-specific figures by table name, the `consent` section, and the consent warnings.
@@ -41,8 +42,7 @@ pub async fn count(
     ctx: &datafusion::prelude::SessionContext,
     options: &Options,
     shape: &Shape<'_>,
-    consent_rows: u64,
-    consent_bad_rows: u64,
+    consent: Option<&Input>,
 ) -> Result<Details, ClusterError> {
     let channels = shape.channels;
     let mut details = Details::default();
@@ -139,11 +139,7 @@ pub async fn count(
     if shape.has_history {
         // What can count: a channel some cap covers, strictly inside the contact dates widened
         // by the longest period, of a profile some target row names.
-        let covered: Vec<String> = Channel::ALL
-            .iter()
-            .filter(|c| options.caps.iter().any(|cap| cap.covers(**c)))
-            .map(|c| c.name().to_string())
-            .collect();
+        let covered: Vec<String> = plan::covered_channels(options).iter().map(|c| c.name().to_string()).collect();
         let period = options.caps.iter().map(|c| c.period).max().unwrap_or(0);
         let contacts = format!(
             "(SELECT min(coalesce(d.contact, {as_of})) AS low, max(coalesce(d.contact, {as_of})) AS high \
@@ -179,15 +175,16 @@ pub async fn count(
         details.tables.insert("history", history);
     }
 
-    if shape.has_consent {
+    if let Some(input) = consent {
         details.tables.insert("consent", Map::new());
-        consent(ctx, options, shape, consent_rows, consent_bad_rows, &mut details).await?;
+        let (read, bad_rows) = (input.files.rows, input.bad_rows.values().sum());
+        consent_section(ctx, options, shape, read, bad_rows, &mut details).await?;
     }
     Ok(details)
 }
 
 /// The `consent` section and its warnings.
-async fn consent(
+async fn consent_section(
     ctx: &datafusion::prelude::SessionContext,
     options: &Options,
     shape: &Shape<'_>,
@@ -230,33 +227,33 @@ async fn consent(
     };
     let subscribed = "sub.profile_id IS NOT NULL";
     let used_channels: Vec<String> = shape.channels.iter().map(|c| c.name().to_string()).collect();
-    let deciding = format!(
-        "SELECT e.profile_id, e.scope, e.service, first_value(e.action ORDER BY e.at DESC, e.action DESC) AS action, \
-         count(*) AS events FROM consent e WHERE e.at <= {as_of} AND NOT ({in_export}) \
-         AND e.profile_id IN (SELECT profile_id FROM profiles_once) GROUP BY e.profile_id, e.scope, e.service"
-    );
+    // The plan's own deciding events (`decided`), of the known profiles (the join).
     let state = format!(
-        "SELECT e.scope, e.service, e.action, e.events, \
+        "SELECT e.scope, e.service, e.action, \
          CASE WHEN e.service IS NOT NULL THEN {in_use_service} \
               WHEN e.scope = 'all' THEN {has_channels} ELSE {in_use_channel} END AS used, \
          CASE WHEN e.service IS NOT NULL THEN ({subscribed}) = (e.action = 'opt_out') \
               WHEN e.scope = 'all' THEN p.optout <> (e.action = 'opt_out') \
               ELSE {channel_flag} <> (e.action = 'opt_out') END AS changes \
-         FROM ({deciding}) e JOIN profiles_once p ON p.profile_id = e.profile_id \
+         FROM decided e JOIN profiles_once p ON p.profile_id = e.profile_id \
          LEFT JOIN ({exported}) sub ON sub.profile_id = e.profile_id AND sub.service = e.service",
         in_use_service = in_list("e.service", shape.services),
         has_channels = !shape.channels.is_empty(),
         in_use_channel = in_list("e.scope", &used_channels),
     );
-    let applies = if options.exported_at.is_some() { "true" } else { "action = 'opt_out'" };
+    let applies = plan::applies(options);
     let rows = collect_rows(
         ctx,
-        &format!(
-            "SELECT CASE WHEN service IS NOT NULL THEN concat('service:', service) ELSE scope END AS key, \
-             count(*), sum(events), {}, {}, {} FROM ({state}) GROUP BY 1 ORDER BY 1",
-            count_if(&format!("NOT ({applies})")),
-            count_if(&format!("{applies} AND NOT used")),
-            count_if(&format!("{applies} AND used AND changes")),
+        &plan::with_steps(
+            options,
+            shape,
+            &format!(
+                "SELECT CASE WHEN service IS NOT NULL THEN concat('service:', service) ELSE scope END AS key, \
+                 count(*), {}, {}, {} FROM ({state}) GROUP BY 1 ORDER BY 1",
+                count_if(&format!("NOT ({applies})")),
+                count_if(&format!("{applies} AND NOT used")),
+                count_if(&format!("{applies} AND used AND changes")),
+            ),
         ),
         "consent",
     )
@@ -271,18 +268,18 @@ async fn consent(
     for s in shape.services {
         changed.insert(format!("service:{s}"), 0);
     }
-    let (mut groups, mut events, mut opt_ins, mut unused) = (0, 0, 0, 0);
+    let (mut groups, mut opt_ins, mut unused) = (0, 0, 0);
     for row in &rows {
         groups += number(&row[1]);
-        events += number(&row[2]);
-        opt_ins += number(&row[3]);
-        unused += number(&row[4]);
-        let n = number(&row[5]);
+        opt_ins += number(&row[2]);
+        unused += number(&row[3]);
+        let n = number(&row[4]);
         if n > 0 {
             *changed.entry(row[0].clone()).or_default() += n;
         }
     }
-    debug_assert_eq!(events, considered - unknown);
+    // The events of known profiles that no group's decision is: overruled by a later one.
+    let superseded = considered - unknown - groups;
     let mut ignored = Map::new();
     for why in EventIgnored::ALL {
         let n = match why {
@@ -299,7 +296,7 @@ async fn consent(
             "read": read,
             "bad_rows": bad_rows,
             "ignored": ignored,
-            "superseded": events - groups,
+            "superseded": superseded,
             "applied": groups - opt_ins,
             "applied_to_unused_scopes": unused,
         },

@@ -52,6 +52,21 @@ pub fn with_steps(options: &Options, shape: &Shape, query: &str) -> String {
     format!("WITH {} {query}", with.join(",\n"))
 }
 
+/// Whether a deciding event (a row of `decided`) applies: without --exported-at a deciding
+/// opt_in cannot be told from one the export overruled.
+pub fn applies(options: &Options) -> &'static str {
+    if options.exported_at.is_some() {
+        "true"
+    } else {
+        "action = 'opt_out'"
+    }
+}
+
+/// The channels some cap covers: the history that can count against one.
+pub fn covered_channels(options: &Options) -> Vec<Channel> {
+    Channel::ALL.into_iter().filter(|c| options.caps.iter().any(|cap| cap.covers(*c))).collect()
+}
+
 /// Steps 1–8, in order.
 fn steps(options: &Options, shape: &Shape) -> Vec<(&'static str, String)> {
     let mut steps: Vec<(&str, String)> = Vec::new();
@@ -69,9 +84,7 @@ fn steps(options: &Options, shape: &Shape) -> Vec<(&'static str, String)> {
                  FROM consent WHERE {not_yet} AND {already} GROUP BY profile_id, scope, service"
             ),
         ));
-        // Without --exported-at a deciding opt_in cannot be told from one the export overruled.
-        let applies = if options.exported_at.is_some() { "true" } else { "action = 'opt_out'" };
-        steps.push(("applied", format!("SELECT * FROM decided WHERE {applies}")));
+        steps.push(("applied", format!("SELECT * FROM decided WHERE {}", applies(options))));
     }
 
     // 2. The effective opt-outs.
@@ -251,11 +264,7 @@ fn steps(options: &Options, shape: &Shape) -> Vec<(&'static str, String)> {
         ));
         let history = match shape.has_history {
             true => {
-                let covered: Vec<String> = Channel::ALL
-                    .iter()
-                    .filter(|c| options.caps.iter().any(|cap| cap.covers(**c)))
-                    .map(|c| text_literal(c.name()))
-                    .collect();
+                let covered: Vec<String> = covered_channels(options).iter().map(|c| text_literal(c.name())).collect();
                 steps.push((
                     "sent",
                     format!(

@@ -11,7 +11,7 @@ use crate::view::View;
 
 /// A one-partition session with each file of `files` whose group `wanted` registered as
 /// `file_I` (I its index in the contract's order).
-async fn one_by_one(
+fn one_by_one(
     files: &Files,
     views: &[View<'_>],
     wanted: impl Fn(&View) -> bool,
@@ -32,7 +32,7 @@ async fn one_by_one(
 /// The error for the first bad row in the contract's order, if any: `FILE: column `C`, row N:
 /// PROBLEM`.
 pub async fn first_bad_row(files: &Files, views: &[View<'_>]) -> Result<Option<ClusterError>, ClusterError> {
-    let (local, registered) = one_by_one(files, views, |v| !v.causes.is_empty()).await?;
+    let (local, registered) = one_by_one(files, views, |v| !v.causes.is_empty())?;
     for i in registered {
         let (file, group) = &files.order[i];
         let view = &views[*group];
@@ -63,7 +63,7 @@ pub async fn first_repeat(
     views: &[View<'_>],
     key: impl Fn(&View) -> String,
 ) -> Result<Option<(std::path::PathBuf, u64, String)>, ClusterError> {
-    let (local, registered) = one_by_one(files, views, |_| true).await?;
+    let (local, registered) = one_by_one(files, views, |_| true)?;
     let rows: Vec<String> = registered
         .iter()
         .map(|&i| {

@@ -213,8 +213,7 @@ pub async fn analyze(
             excluded_per_cap[cap] += n;
         }
     }
-    let consent = inputs.get("consent").map_or((0, 0), |c| (c.files.rows, c.bad_rows.values().sum()));
-    let details = crate::details::count(ctx, options, &shape, consent.0, consent.1).await?;
+    let details = crate::details::count(ctx, options, &shape, inputs.get("consent")).await?;
     lap("summarize", &mut timings);
     timings.push(("total".into(), started.elapsed().as_millis() as u64));
 

@@ -10,6 +10,17 @@ use ballista_core::error::BallistaError;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// Logs to stderr as Ballista's binaries do: by `RUST_LOG` if set, else by the level the
+/// process's flags give.
+fn init_logging(default_filter: &str, thread_names: bool) {
+    let filter = std::env::var(EnvFilter::DEFAULT_ENV).unwrap_or_else(|_| default_filter.to_string());
+    tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_thread_names(thread_names)
+        .with_env_filter(EnvFilter::new(filter))
+        .init();
+}
+
 /// Runs the scheduler process until it is stopped.
 pub fn scheduler_main() -> ballista_core::error::Result<()> {
     use ballista_scheduler::cluster::BallistaCluster;
@@ -24,12 +35,7 @@ pub fn scheduler_main() -> ballista_core::error::Result<()> {
         .thread_stack_size(32 * 1024 * 1024)
         .build()?;
     runtime.block_on(async {
-        let filter = std::env::var(EnvFilter::DEFAULT_ENV).unwrap_or(opt.log_level_setting.clone());
-        tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_thread_names(opt.print_thread_info)
-            .with_env_filter(EnvFilter::new(filter))
-            .init();
+        init_logging(&opt.log_level_setting, opt.print_thread_info);
         let addr = format!("{}:{}", opt.bind_host, opt.bind_port)
             .parse()
             .map_err(|e: std::net::AddrParseError| BallistaError::Configuration(e.to_string()))?;
@@ -51,12 +57,7 @@ pub fn executor_main() -> ballista_core::error::Result<()> {
     runtime.block_on(async {
         let mut config: ExecutorProcessConfig = opt.try_into()?;
         config.override_function_registry = Some(Arc::new(super::function_registry()));
-        let filter = std::env::var(EnvFilter::DEFAULT_ENV).unwrap_or(config.special_mod_log_level.clone());
-        tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_thread_names(config.print_thread_info)
-            .with_env_filter(EnvFilter::new(filter))
-            .init();
+        init_logging(&config.special_mod_log_level, config.print_thread_info);
         start_executor_process(Arc::new(config)).await
     })
 }
