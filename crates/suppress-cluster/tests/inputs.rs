@@ -311,17 +311,21 @@ fn hive_partitioned_directories_and_the_row_of_a_bad_row() {
             ("mobile_phone", utf8(&[Some("0612345678"), None, Some("0612345679")])),
         ],
     );
-    put(
-        "profiles/part-1.parquet",
-        vec![
-            ("profile_id", i64s(&[4, 5])),
-            ("optout", bools(&[None, None])),
-            ("optout_email", bools(&[None, None])),
-            ("optout_sms", bools(&[None, None])),
-            ("email", utf8(&[Some("e@f.co"), None])),
-            ("mobile_phone", utf8(&[Some("0612345670"), Some("06 12 34 56 71")])),
-        ],
-    );
+    // The second profiles file, with the ids `ids`.
+    let second_profiles = |ids: ArrayRef| {
+        put(
+            "profiles/part-1.parquet",
+            vec![
+                ("profile_id", ids),
+                ("optout", bools(&[None, None])),
+                ("optout_email", bools(&[None, None])),
+                ("optout_sms", bools(&[None, None])),
+                ("email", utf8(&[Some("e@f.co"), None])),
+                ("mobile_phone", utf8(&[Some("0612345670"), Some("06 12 34 56 71")])),
+            ],
+        )
+    };
+    second_profiles(i64s(&[4, 5]));
     let mut config = t.config(dir.join("targets"));
     config.profiles = dir.join("profiles");
     let summary = both(config.clone(), None).unwrap();
@@ -333,37 +337,32 @@ fn hive_partitioned_directories_and_the_row_of_a_bad_row() {
     assert_eq!(ids, ["black friday", "d2", "own"], "the file's own delivery_id wins over its folder's");
 
     // A null id in row 2 of the second profiles file: both engines name that file and row.
-    put(
-        "profiles/part-1.parquet",
-        vec![
-            ("profile_id", Arc::new(arrow::array::Int64Array::from(vec![Some(4), None]))),
-            ("optout", bools(&[None, None])),
-            ("optout_email", bools(&[None, None])),
-            ("optout_sms", bools(&[None, None])),
-            ("email", utf8(&[Some("e@f.co"), None])),
-            ("mobile_phone", utf8(&[Some("0612345670"), Some("06 12 34 56 71")])),
-        ],
-    );
+    second_profiles(Arc::new(arrow::array::Int64Array::from(vec![Some(4), None])));
     let message = both(config.clone(), Some(&dir.join("profiles/part-1.parquet"))).unwrap_err();
     assert!(message.contains("row 2"), "{message}");
 
     // A profile_id listed again in the second file: the row that repeats it is named.
-    put(
-        "profiles/part-1.parquet",
-        vec![
-            ("profile_id", i64s(&[4, 2])),
-            ("optout", bools(&[None, None])),
-            ("optout_email", bools(&[None, None])),
-            ("optout_sms", bools(&[None, None])),
-            ("email", utf8(&[Some("e@f.co"), None])),
-            ("mobile_phone", utf8(&[Some("0612345670"), Some("06 12 34 56 71")])),
-        ],
-    );
+    second_profiles(i64s(&[4, 2]));
     let message = both(config.clone(), Some(&dir.join("profiles/part-1.parquet"))).unwrap_err();
     assert!(message.contains("row 2") && message.contains("duplicate profile_id 2"), "{message}");
 
-    // A partition folder cannot stand for a flag, nor for an id unless its value is digits.
+    // A partition folder of digits stands for an id column; Spark's null partition is null (a
+    // bad row, counted alike under --skip-bad-rows).
     std::fs::remove_file(dir.join("profiles/part-1.parquet")).unwrap();
+    put("targets/profile_id=3/delivery_id=d4/channel=email/part-0.parquet", vec![("weight", i64s(&[1]))]);
+    put(
+        "targets/delivery_id=__HIVE_DEFAULT_PARTITION__/channel=email/part-0.parquet",
+        vec![("profile_id", i64s(&[1, 2]))],
+    );
+    config.skip_bad_rows = true;
+    let summary = both(config.clone(), None).unwrap();
+    assert_eq!(summary["inputs"]["targets"]["bad_rows"]["delivery_id: null"], 2, "{summary}");
+    assert!(summary["deliveries"].as_array().unwrap().iter().any(|d| d["delivery_id"] == "d4"), "{summary}");
+    config.skip_bad_rows = false;
+    std::fs::remove_dir_all(dir.join("targets/delivery_id=__HIVE_DEFAULT_PARTITION__")).unwrap();
+    std::fs::remove_dir_all(dir.join("targets/profile_id=3")).unwrap();
+
+    // A partition folder cannot stand for an id unless its value is digits, nor for a flag.
     put("targets/profile_id=x1/delivery_id=d4/channel=email/part-0.parquet", vec![("weight", i64s(&[1]))]);
     let out = tempfile::tempdir().unwrap();
     let message = run_cluster(&common::options(&config), out.path()).unwrap_err();
@@ -371,5 +370,47 @@ fn hive_partitioned_directories_and_the_row_of_a_bad_row() {
         message.contains("profile_id=x1") && message.contains("\"profile_id\"") && message.contains("digits"),
         "{message}"
     );
-    assert!(Plan::open(config).and_then(|p| p.execute(Some(out.path()))).is_err(), "the native engine fails too");
+    assert!(
+        Plan::open(config.clone()).and_then(|p| p.execute(Some(out.path()))).is_err(),
+        "the native engine fails too"
+    );
+    std::fs::remove_dir_all(dir.join("targets/profile_id=x1")).unwrap();
+    put(
+        "profiles/optout_email=1/part-2.parquet",
+        vec![
+            ("profile_id", i64s(&[7])),
+            ("optout", bools(&[None])),
+            ("optout_sms", bools(&[None])),
+            ("email", utf8(&[Some("g@h.co")])),
+            ("mobile_phone", utf8(&[None])),
+        ],
+    );
+    let message = run_cluster(&common::options(&config), out.path()).unwrap_err();
+    assert!(message.contains("\"optout_email\" is a hive partition column"), "{message}");
+    assert!(message.contains(&dir.join("profiles/optout_email=1/part-2.parquet").display().to_string()), "{message}");
+    assert!(
+        Plan::open(config.clone()).and_then(|p| p.execute(Some(out.path()))).is_err(),
+        "the native engine fails too"
+    );
+
+    // Each file is read with its own schema: a required column missing from one names it.
+    std::fs::remove_dir_all(dir.join("profiles/optout_email=1")).unwrap();
+    let third = dir.join("profiles/part-2.parquet");
+    put(
+        "profiles/part-2.parquet",
+        vec![
+            ("profile_id", i64s(&[7])),
+            ("optout", bools(&[None])),
+            ("optout_email", bools(&[None])),
+            ("optout_sms", bools(&[None])),
+            ("mobile_phone", utf8(&[None])),
+        ],
+    );
+    let message = run_cluster(&common::options(&config), out.path()).unwrap_err();
+    assert!(message.starts_with(&third.display().to_string()) && message.contains("\"email\""), "{message}");
+    let native = match Plan::open(config).and_then(|p| p.execute(Some(out.path()))) {
+        Ok(_) => panic!("the native engine accepted a file without a required column"),
+        Err(e) => e.to_string(),
+    };
+    assert!(native.starts_with(&third.display().to_string()), "the native engine names the same file: {native}");
 }
