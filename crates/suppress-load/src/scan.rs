@@ -1,6 +1,7 @@
 //! The parallel scan: one projected reader per row group, row groups on the rayon pool.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow::array::{ArrayRef, RecordBatch};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -161,6 +162,10 @@ impl Table {
     /// Results come back in table order (file, row group, batch), whatever the thread count,
     /// so callers can concatenate them and get positions that match [`Batch::table_row`].
     /// Required columns are checked on every file before any decoding starts.
+    ///
+    /// An error is the first in table order, whatever the thread count: the error of a bad
+    /// row names the first bad row of the table. Row groups after one that failed are not
+    /// decoded; those before it still are, since one of them may fail first.
     pub fn scan<T, E, F>(&self, columns: &[ColumnSpec], f: F) -> Result<Vec<T>, E>
     where
         T: Send,
@@ -169,9 +174,30 @@ impl Table {
     {
         self.check_columns(columns)?;
         let units = self.units();
-        let per_unit: Vec<Vec<T>> =
-            units.par_iter().map(|unit| scan_unit(unit, columns, &f)).collect::<Result<_, E>>()?;
-        Ok(per_unit.into_iter().flatten().collect())
+        let first_failed = AtomicUsize::new(usize::MAX);
+        let per_unit: Vec<Option<Result<Vec<T>, E>>> = units
+            .par_iter()
+            .enumerate()
+            .map(|(i, unit)| {
+                if i > first_failed.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let result = scan_unit(unit, columns, &f);
+                if result.is_err() {
+                    first_failed.fetch_min(i, Ordering::Relaxed);
+                }
+                Some(result)
+            })
+            .collect();
+        let mut rows = Vec::new();
+        for result in per_unit {
+            match result {
+                Some(result) => rows.extend(result?),
+                // A unit is skipped only after an earlier one failed, whose error came first.
+                None => unreachable!("a row group skipped with no failure before it"),
+            }
+        }
+        Ok(rows)
     }
 
     fn units(&self) -> Vec<Unit<'_>> {
