@@ -37,7 +37,6 @@ impl Plan {
             Some(dir) => write_outputs(dir, &ix, &codes, &mut summary, &mut clock)?,
             None => summary.timings_ms = clock.timings(),
         }
-        drop(ix);
         release_in_background(loaded);
         Ok(Analysis { summary, codes })
     }
