@@ -42,9 +42,9 @@ impl Plan {
     }
 }
 
-/// Frees the indexes on a thread of their own. At 10M profiles they are over a gigabyte in
-/// millions of allocations, and freeing them took about 100 ms after the outputs were
-/// committed: time the caller waited for nothing. A process that exits before the thread is
+/// Frees the indexes on a thread of their own. At 10M profiles they are over a gigabyte (large
+/// blocks, and half a million quarantine addresses), and freeing them took about 100 ms after
+/// the outputs were committed: time the caller waited for nothing. A process that exits before the thread is
 /// done (the CLI) leaves the rest to the kernel. If no thread can be started, they are freed
 /// here.
 fn release_in_background(loaded: Loaded) {
