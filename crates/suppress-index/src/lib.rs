@@ -31,6 +31,7 @@ mod bits;
 mod buckets;
 mod consent;
 mod deliveries;
+mod delivery_keys;
 mod fingerprints;
 mod history;
 mod id_map;

@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use suppress_load::{BadValue, ColumnNames, ColumnSpec, LoadError, Table, TableKind};
 use suppress_model::Channel;
 
+use crate::delivery_keys::DeliveryKeys;
 use crate::BadRows;
 
 /// One delivery: the pair (delivery_id as written in outputs, canonical channel).
@@ -44,10 +45,6 @@ const DELIVERY_ID: usize = 0;
 const PROFILE_ID: usize = 1;
 const CHANNEL: usize = 2;
 
-/// The most (delivery id, channel) keys one batch remembers: a batch holds a handful of
-/// deliveries, each under one or two spellings of its channel.
-const SEEN_KEYS: usize = 32;
-
 /// One batch's rows, with deliveries numbered locally.
 struct Part {
     deliveries: Vec<Delivery>,
@@ -84,22 +81,19 @@ impl TargetList {
             let mut local: HashMap<(String, Channel), u32> = HashMap::default();
             let mut last: Option<u32> = None;
             let mut last_channel: Option<(&str, Channel)> = None;
-            // The (delivery id, channel) keys of this batch's accepted rows, with their local
-            // delivery: a dictionary-encoded column decodes every repeat of a value to the same
-            // view, so a row whose two views were seen has its delivery without reading a
-            // string, in whatever order the rows come (a warehouse join's hash order changes
-            // delivery nearly every row). Plain-encoded long values have a view per row: the
-            // cache then fills up without hits and is dropped for the rest of the batch.
-            let mut seen: Vec<(u128, u128, u32)> = Vec::new();
-            let mut use_seen = true;
+            // The (delivery id, channel) views of this batch's accepted rows, with their local
+            // delivery, in whatever order the rows come (a warehouse join's hash order changes
+            // delivery nearly every row). Plain-encoded long values have a view per row: they
+            // only miss, at the cost of one probe each.
+            let mut seen = DeliveryKeys::new();
             let skip = options.skip_bad_rows;
             for i in 0..batch.num_rows {
                 let key = delivery_ids.key(i).zip(match &channels {
                     Some(channels) => channels.view(i),
                     None => Some(0),
                 });
-                if let (true, Some((delivery_key, channel_key))) = (use_seen, key) {
-                    if let Some(&(_, _, code)) = seen.iter().find(|&&(d, c, _)| d == delivery_key && c == channel_key) {
+                if let Some((delivery_key, channel_key)) = key {
+                    if let Some(code) = seen.get(delivery_key, channel_key) {
                         if let Some(id) = part.bad_rows.id(skip, batch, PROFILE_ID, i, profile_ids.get(i))? {
                             part.delivery.push(code);
                             part.profile_id.push(id);
@@ -176,12 +170,8 @@ impl TargetList {
                 };
                 part.delivery.push(code);
                 part.profile_id.push(profile_id);
-                if let (true, Some((delivery_key, channel_key))) = (use_seen, key) {
-                    if seen.len() == SEEN_KEYS {
-                        use_seen = false;
-                    } else {
-                        seen.push((delivery_key, channel_key, code));
-                    }
+                if let Some((delivery_key, channel_key)) = key {
+                    seen.insert(delivery_key, channel_key, code);
                 }
             }
             Ok::<_, LoadError>(part)
