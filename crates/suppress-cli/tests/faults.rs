@@ -1,4 +1,5 @@
-//! Faults around a run: two runs into one directory, too little memory, a cancelled run. Each
+//! Faults around a run: two runs into one directory, too little memory, a write that fails, a
+//! cancelled run. Each
 //! must end with one line, the right exit code, no temporary file, and either the previous
 //! output set untouched or one run's complete set.
 
@@ -261,6 +262,50 @@ fn running_out_of_memory_is_one_line_and_exit_1_with_the_previous_outputs_untouc
         }
     }
     assert!(out_of_memory > 0, "no limit made an allocation fail");
+}
+
+/// Runs `command` with the size of any file it writes limited to `bytes` (as `ulimit -f`), and
+/// SIGXFSZ ignored, so that a write past the limit fails with EFBIG as a write to a full disk
+/// fails with ENOSPC: no test without privileges can fill a disk.
+fn with_file_size(command: &mut Command, bytes: u64) -> Output {
+    // SAFETY: the closure runs in the child between fork and exec and only calls setrlimit and
+    // signal, which are async-signal-safe; an ignored signal stays ignored across exec.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn a_write_that_fails_midway_is_one_line_and_exit_1_with_the_previous_outputs_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    // Enough profiles for outputs of several direct-write buffers (8 MiB each).
+    let inputs = generated(&dir.path().join("data"), 800_000, 3);
+    let out = dir.path().join("out");
+    let first = analyze(&inputs, &out, &[]).output().unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    let previous = output_set(&out);
+    let largest = previous.values().map(Vec::len).max().unwrap() as u64;
+    assert!(largest > 16 << 20, "outputs of {largest} bytes: too small to need direct writes");
+    // Inside the first buffer, at a buffer's end, inside a later buffer, inside the tail.
+    for limit in [100_000, 8 << 20, (8 << 20) + 4096 * 3 + 1, largest - 1000] {
+        let run = with_file_size(&mut analyze(&inputs, &out, &["--threads", "2"]), limit);
+        let text = stderr(&run);
+        assert_eq!(run.status.code(), Some(1), "limit {limit}: {text}");
+        let line = one_line(&text);
+        assert!(line.starts_with("suppress: error: "), "limit {limit}: {line}");
+        // The error of the write itself, not of a thread that stopped because of it.
+        assert!(line.contains(".tmp: cannot write: ") && line.contains("File too large"), "limit {limit}: {line}");
+        assert_eq!(output_set(&out), previous, "limit {limit}");
+        assert!(temporaries(&out).is_empty(), "limit {limit}: {:?}", temporaries(&out));
+    }
 }
 
 /// Waits until `dir` holds a temporary file of `child` (the write phase), or `limit` passes.

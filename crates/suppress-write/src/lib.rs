@@ -15,6 +15,8 @@
 //!
 //!   Both hand-written encoders build on `column_chunk` (pages, chunk metadata and offset
 //!   index as the Arrow writer makes them, and Parquet's RLE / bit-packing hybrid).
+//! - `direct`: the file written with direct I/O in whole aligned buffers, around the page
+//!   cache, where the file system allows it; otherwise, and for the tail,
 //! - `writeback`: the file hands its pages to the disk every few megabytes as it grows, and
 //!   [`PendingSync`] runs the final fsync on a thread of its own.
 //! - [`DirLock`]: one run at a time per output directory (`flock` on `.suppress.lock`).
@@ -25,6 +27,7 @@
 
 mod column_chunk;
 mod dictionary_column;
+mod direct;
 mod error;
 mod lock;
 mod row_groups;

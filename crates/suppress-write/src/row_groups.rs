@@ -8,7 +8,6 @@
 //! comes out identical whatever the thread count.
 
 use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 
 use arrow::array::ArrayRef;
@@ -22,8 +21,8 @@ use rayon::prelude::*;
 
 use crate::column_chunk::EncodedChunk;
 use crate::dictionary_column::encode_dictionary_column;
+use crate::direct::OutputFile;
 use crate::string_column::encode_string_column;
-use crate::writeback::WritebackFile;
 use crate::{PendingSync, WriteError};
 
 /// One column of one row group, before encoding.
@@ -57,8 +56,8 @@ pub fn write_row_groups<'a, G: Sync>(
     columns: impl Fn(&G) -> Vec<Column<'a>> + Sync,
 ) -> Result<PendingSync, WriteError> {
     let parquet_error = |e: ParquetError| WriteError::parquet(path, e);
-    let writer = ArrowWriter::try_new(BufWriter::new(WritebackFile::new(file)), schema.clone(), Some(properties))
-        .map_err(parquet_error)?;
+    let writer =
+        ArrowWriter::try_new(OutputFile::new(file), schema.clone(), Some(properties)).map_err(parquet_error)?;
     let (mut file_writer, factory) = writer.into_serialized_writer().map_err(parquet_error)?;
     let descriptors: Vec<ColumnDescPtr> =
         (0..schema.fields().len()).map(|i| file_writer.schema_descr().column(i)).collect();
@@ -113,12 +112,7 @@ pub fn write_row_groups<'a, G: Sync>(
     if let Some(last) = previous {
         append(last).map_err(parquet_error)?;
     }
-    let file = file_writer
-        .into_inner()
-        .map_err(parquet_error)?
-        .into_inner()
-        .map_err(|e| WriteError::io(path, e.into_error()))?
-        .into_inner();
+    let file = file_writer.into_inner().map_err(parquet_error)?.finish().map_err(|e| WriteError::io(path, e))?;
     Ok(PendingSync::start(path, file))
 }
 

@@ -44,6 +44,18 @@ impl WritebackFile {
         self.requested = self.written;
     }
 
+    /// The file, for writes that bypass the page cache.
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// Counts `n` bytes written to the file around this writer (directly to the disk): they
+    /// need no write-back.
+    pub fn skip(&mut self, n: u64) {
+        self.written += n;
+        self.requested = self.written;
+    }
+
     /// The file, for the final `sync_all`.
     pub fn into_inner(self) -> File {
         self.file
