@@ -203,13 +203,27 @@ fn a_memory_limit_below_the_estimate_refuses_before_decoding() {
 
 /// Runs `command` with its address space limited to `bytes` (as `ulimit -v`).
 fn with_address_space(command: &mut Command, bytes: u64) -> Output {
-    // SAFETY: the closure runs in the child between fork and exec and only calls setrlimit,
-    // which is async-signal-safe.
+    with_limit(command, libc::RLIMIT_AS, bytes)
+}
+
+/// Runs `command` with the size of any file it writes limited to `bytes` (as `ulimit -f`), and
+/// SIGXFSZ ignored, so that a write past the limit fails with EFBIG as a write to a full disk
+/// fails with ENOSPC: no test without privileges can fill a disk.
+fn with_file_size(command: &mut Command, bytes: u64) -> Output {
+    with_limit(command, libc::RLIMIT_FSIZE, bytes)
+}
+
+fn with_limit(command: &mut Command, resource: libc::__rlimit_resource_t, bytes: u64) -> Output {
+    // SAFETY: the closure runs in the child between fork and exec and only calls setrlimit and
+    // signal, which are async-signal-safe; an ignored signal stays ignored across exec.
     unsafe {
         command.pre_exec(move || {
             let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+            if libc::setrlimit(resource, &limit) != 0 {
                 return Err(std::io::Error::last_os_error());
+            }
+            if resource == libc::RLIMIT_FSIZE {
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
             }
             Ok(())
         });
@@ -262,25 +276,6 @@ fn running_out_of_memory_is_one_line_and_exit_1_with_the_previous_outputs_untouc
         }
     }
     assert!(out_of_memory > 0, "no limit made an allocation fail");
-}
-
-/// Runs `command` with the size of any file it writes limited to `bytes` (as `ulimit -f`), and
-/// SIGXFSZ ignored, so that a write past the limit fails with EFBIG as a write to a full disk
-/// fails with ENOSPC: no test without privileges can fill a disk.
-fn with_file_size(command: &mut Command, bytes: u64) -> Output {
-    // SAFETY: the closure runs in the child between fork and exec and only calls setrlimit and
-    // signal, which are async-signal-safe; an ignored signal stays ignored across exec.
-    unsafe {
-        command.pre_exec(move || {
-            let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
-            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            Ok(())
-        });
-    }
-    command.output().unwrap()
 }
 
 #[test]
