@@ -226,7 +226,8 @@ impl DiskWriter {
         Err(io::Error::other("the output was dropped before it was complete"))
     }
 
-    /// Writes a full buffer directly while the file system takes it; when it refuses (EINVAL),
+    /// Writes a full buffer directly while the file system takes it; when it refuses (EINVAL, or
+    /// EOPNOTSUPP from a file system that took the flag but has no direct writes),
     /// or writes only part (the offset is then unaligned), turns direct I/O off and writes the
     /// rest through the page cache.
     fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -236,7 +237,7 @@ impl DiskWriter {
                 match self.file.file().write(bytes) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) if e.raw_os_error() == Some(libc::EINVAL) => break 0,
+                    Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::EOPNOTSUPP)) => break 0,
                     Err(e) => return Err(e),
                 }
             };
