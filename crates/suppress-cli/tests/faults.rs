@@ -1,7 +1,6 @@
 //! Faults around a run: two runs into one directory, too little memory, a write that fails, a
-//! cancelled run. Each
-//! must end with one line, the right exit code, no temporary file, and either the previous
-//! output set untouched or one run's complete set.
+//! cancelled run. Each must end with one line, the right exit code, no temporary file, and
+//! either the previous output set untouched or one run's complete set.
 
 mod common;
 
@@ -210,20 +209,26 @@ fn with_address_space(command: &mut Command, bytes: u64) -> Output {
 /// SIGXFSZ ignored, so that a write past the limit fails with EFBIG as a write to a full disk
 /// fails with ENOSPC: no test without privileges can fill a disk.
 fn with_file_size(command: &mut Command, bytes: u64) -> Output {
+    // SAFETY: the closure runs in the child between fork and exec and only calls signal, which
+    // is async-signal-safe; an ignored signal stays ignored across exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
     with_limit(command, libc::RLIMIT_FSIZE, bytes)
 }
 
+/// Runs `command` with `resource` limited to `bytes`.
 fn with_limit(command: &mut Command, resource: libc::__rlimit_resource_t, bytes: u64) -> Output {
-    // SAFETY: the closure runs in the child between fork and exec and only calls setrlimit and
-    // signal, which are async-signal-safe; an ignored signal stays ignored across exec.
+    // SAFETY: the closure runs in the child between fork and exec and only calls setrlimit,
+    // which is async-signal-safe.
     unsafe {
         command.pre_exec(move || {
             let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
             if libc::setrlimit(resource, &limit) != 0 {
                 return Err(std::io::Error::last_os_error());
-            }
-            if resource == libc::RLIMIT_FSIZE {
-                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
             }
             Ok(())
         });

@@ -215,9 +215,7 @@ impl DiskWriter {
                     let _ = outbox.send(Ok(buffer));
                 }
                 ToWriter::Tail(buffer) => {
-                    if self.direct {
-                        set_direct(self.file.file(), false)?;
-                    }
+                    self.leave_direct()?;
                     self.file.write_all(buffer.filled())?;
                     return Ok(self.file.into_inner());
                 }
@@ -245,10 +243,18 @@ impl DiskWriter {
             if written == bytes.len() {
                 return Ok(());
             }
+            self.leave_direct()?;
+        }
+        self.file.write_all(&bytes[written..])
+    }
+
+    /// Turns direct I/O off for the rest of the file, if it is on.
+    fn leave_direct(&mut self) -> io::Result<()> {
+        if self.direct {
             set_direct(self.file.file(), false)?;
             self.direct = false;
         }
-        self.file.write_all(&bytes[written..])
+        Ok(())
     }
 }
 

@@ -15,10 +15,10 @@
 //!
 //!   Both hand-written encoders build on `column_chunk` (pages, chunk metadata and offset
 //!   index as the Arrow writer makes them, and Parquet's RLE / bit-packing hybrid).
-//! - `direct`: the file written with direct I/O in whole aligned buffers, around the page
-//!   cache, where the file system allows it; otherwise, and for the tail,
-//! - `writeback`: the file hands its pages to the disk every few megabytes as it grows, and
-//!   [`PendingSync`] runs the final fsync on a thread of its own.
+//! - `direct`: the file written with direct I/O, around the page cache, in whole aligned
+//!   buffers by a writer thread, where the file system allows it.
+//! - `writeback`: otherwise, and for the tail, the file hands its pages to the disk every few
+//!   megabytes as it grows; [`PendingSync`] runs the final fsync on a thread of its own.
 //! - [`DirLock`]: one run at a time per output directory (`flock` on `.suppress.lock`).
 //! - `temporaries`: every staged file of the process, so that a run stopped by a signal or an
 //!   allocation failure removes them ([`remove_all_temporaries_and_freeze`]) and no file is
